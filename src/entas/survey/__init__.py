@@ -1,0 +1,1 @@
+"""Susenas-like survey samples: schema (shared with the registry), import, snapshots."""
