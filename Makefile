@@ -1,0 +1,49 @@
+# entas: the two commands a newcomer needs are `make demo` and `make test` (see README.md).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SCALE ?= 1.0
+YEAR ?= 2024
+
+.PHONY: demo test lint typecheck unit test-full bench dictionary install clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## Generate the synthetic province, import it, print the summary and where the outputs are.
+demo: $(STAMP)
+	$(BIN)/entas demo --scale $(SCALE) --year $(YEAR)
+
+## Lint, type-check and run the test suite.
+test: lint typecheck unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+
+typecheck: $(STAMP)
+	$(BIN)/mypy src
+
+unit: $(STAMP)
+	$(BIN)/pytest
+
+## The suite plus the slow full-scale tests.
+test-full: $(STAMP)
+	$(BIN)/pytest -m "slow or not slow"
+
+## Performance runs; results go to docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_synth.py --scale 1.0
+	$(BIN)/python benchmarks/bench_import.py
+
+dictionary: $(STAMP)
+	$(BIN)/entas dictionary --out docs/data-dictionary.md
+
+clean:
+	rm -rf $(VENV) entas-data .pytest_cache .mypy_cache .ruff_cache

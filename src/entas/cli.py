@@ -1,0 +1,249 @@
+"""The ``entas`` command: parse, call the library, render. No statistics are computed here.
+
+Every verb takes ``--format table|csv|json`` where it prints a table; long work shows a progress bar on
+stderr; bad input exits with code 2 and a message naming the file, row and field.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import polars as pl
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from entas.errors import EntasError
+from entas.progress import ProgressReporter
+
+app = typer.Typer(help="entas: shared decision support for zero extreme poverty.", no_args_is_help=True)
+import_app = typer.Typer(help="Import registry or survey files into a new snapshot.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+
+stdout = Console()
+stderr = Console(stderr=True)
+T = TypeVar("T")
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class FileFormat(StrEnum):
+    parquet = "parquet"
+    csv = "csv"
+
+
+class AreaLevelOption(StrEnum):
+    province = "province"
+    district = "district"
+    subdistrict = "subdistrict"
+    village = "village"
+
+
+FormatOption = Annotated[OutputFormat, typer.Option("--format", "-f", help="How to print the result.")]
+HomeOption = Annotated[
+    Path | None,
+    typer.Option("--home", help="Data folder (snapshots, rejects, outputs). Default: $ENTAS_HOME or ./entas-data."),
+]
+
+
+def entas_home(home: Path | None) -> Path:
+    """The data folder: the option, else $ENTAS_HOME, else ./entas-data."""
+    return (home or Path(os.environ.get("ENTAS_HOME", "entas-data"))).resolve()
+
+
+def render(frame: pl.DataFrame, fmt: OutputFormat, *, title: str | None = None) -> None:
+    """Print a table as a Rich table, CSV or JSON records."""
+    if fmt is OutputFormat.csv:
+        sys.stdout.write(frame.write_csv())
+    elif fmt is OutputFormat.json:
+        sys.stdout.write(json.dumps(frame.to_dicts(), ensure_ascii=False, default=str, indent=1) + "\n")
+    else:
+        table = Table(title=title, header_style="bold")
+        for name, dtype in frame.schema.items():
+            table.add_column(name, justify="right" if dtype.is_numeric() else "left")
+        for row in frame.iter_rows():
+            table.add_row(*(_cell(value) for value in row))
+        stdout.print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    return str(value)
+
+
+@contextmanager
+def progress_bar() -> Iterator[ProgressReporter]:
+    """A Rich progress bar on stderr that library code drives through the ProgressReporter protocol."""
+    tasks: dict[str, TaskID] = {}
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn(),
+        console=stderr, transient=False,
+    ) as bar:
+
+        def reporter(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=max(total, 1))
+            bar.update(tasks[step], completed=done, total=max(total, 1))
+
+        yield reporter
+
+
+def run_guarded(action: Callable[[], T]) -> T:
+    """Run ``action``; an EntasError becomes a one-line message and exit code 2 (no traceback)."""
+    try:
+        return action()
+    except EntasError as error:
+        stderr.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(code=2) from None
+
+
+@app.command()
+def areas(
+    code: Annotated[str, typer.Argument(help="Province, district, subdistrict code (Kemendagri 64.07 or BPS 6402).")],
+    level: Annotated[AreaLevelOption | None, typer.Option(help="Only this level below CODE.")] = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List official areas (Kemendagri code list) under CODE."""
+    from entas.areas import area_tree
+
+    tree = run_guarded(lambda: area_tree(code, level=level.value if level else None))  # type: ignore[arg-type]
+    columns = ["code", "name", "level", "kind", "parent_code", "bps_district_code", "urban"]
+    render(tree.select(columns), fmt, title=f"Areas under {code}: {tree.height:,}")
+
+
+@app.command()
+def synth(
+    province: Annotated[str, typer.Option(help="Province code.")] = "64",
+    year: Annotated[int, typer.Option(help="Survey year to calibrate to (March round).")] = 2024,
+    scale: Annotated[float, typer.Option(help="Share of the real population (1.0 = every household).")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same province.")] = 1,
+    out: Annotated[Path | None, typer.Option(help="Output folder. Default: HOME/synth/<province>-<year>.")] = None,
+    file_format: Annotated[FileFormat, typer.Option("--file-format", help="Files to write.")] = FileFormat.parquet,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Generate a synthetic province: registry, survey sample and the truth file, calibrated to BPS figures."""
+    from entas.synth import calibration_report, generate, write_synth
+
+    target = out or entas_home(home) / "synth" / f"{province}-{year}"
+    with progress_bar() as progress:
+        result = run_guarded(lambda: generate(province, year, scale=scale, seed=seed, progress=progress))
+        files = run_guarded(lambda: write_synth(result, target, fmt=file_format.value))  # type: ignore[arg-type]
+    render(calibration_report(result), fmt, title="Calibration against published figures")
+    for name, path in files.items():
+        stderr.print(f"{name}: {path}")
+
+
+def _print_import(result: Any, fmt: OutputFormat) -> None:
+    render(result.counts, fmt, title=f"Import into {result.snapshot_id}")
+    verb = "created" if result.created else "unchanged (same content as the current snapshot)"
+    stderr.print(f"snapshot {result.snapshot_id}: {verb}")
+    if result.rejects_path is not None:
+        stderr.print(f"rejected rows with reasons: {result.rejects_path}")
+    for warning in result.warnings:
+        stderr.print(f"[yellow]warning:[/] {warning}")
+
+
+@import_app.command("registry")
+def import_registry_command(
+    files: Annotated[list[Path], typer.Argument(help="Household and member files (CSV, XLSX, Parquet).")],
+    replace: Annotated[bool, typer.Option(help="Snapshot holds only these files (default: update).")] = False,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Validate and import registry files (DTSEN/P3KE exports or entas files) into a new snapshot."""
+    from entas.registry.importer import import_registry
+
+    with progress_bar() as progress:
+        result = run_guarded(
+            lambda: import_registry(files, home=entas_home(home), replace=replace, progress=progress)
+        )
+    _print_import(result, fmt)
+
+
+@import_app.command("survey")
+def import_survey_command(
+    files: Annotated[list[Path], typer.Argument(help="Survey household (and member) files.")],
+    period: Annotated[str | None, typer.Option(help="Survey round YYYY-MM when the files lack it.")] = None,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Validate and import a survey round into a new survey snapshot."""
+    from entas.survey.importer import import_survey
+
+    with progress_bar() as progress:
+        result = run_guarded(lambda: import_survey(files, home=entas_home(home), period=period, progress=progress))
+    _print_import(result, fmt)
+
+
+@app.command()
+def snapshots(
+    kind: Annotated[str, typer.Argument(help="registry or survey.")] = "registry",
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """List the snapshots of a dataset, newest last; the current one is marked."""
+    from entas.registry.snapshots import SnapshotStore
+
+    store = SnapshotStore(entas_home(home))
+    render(run_guarded(lambda: store.list(kind)), fmt, title=f"{kind} snapshots")
+
+
+@app.command()
+def dictionary(
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead of printing.")] = None,
+) -> None:
+    """Print the data dictionary (fields, P3KE columns, code lists) as Markdown."""
+    from entas.dictionary import data_dictionary_markdown
+
+    text = data_dictionary_markdown()
+    if out is None:
+        sys.stdout.write(text)
+    else:
+        out.write_text(text, encoding="utf-8")
+        stderr.print(f"written: {out}")
+
+
+@app.command()
+def demo(
+    scale: Annotated[float, typer.Option(help="Share of the real population to generate.")] = 1.0,
+    year: Annotated[int, typer.Option(help="Survey year.")] = 2024,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    home: HomeOption = None,
+) -> None:
+    """The main job on the embedded default: generate East Kalimantan, import it, summarise."""
+    from entas.demo import run_demo
+
+    started = time.perf_counter()
+    with progress_bar() as progress:
+        summary = run_guarded(
+            lambda: run_demo(entas_home(home), scale=scale, year=year, seed=seed, progress=progress)
+        )
+    render(summary.counts, OutputFormat.table, title="Imported")
+    render(summary.districts, OutputFormat.table, title="Registry by district")
+    stdout.print(f"Done in {time.perf_counter() - started:,.0f} s. Outputs:")
+    for name, path in summary.outputs.items():
+        stdout.print(f"  {name}: {path}")
+
+
+def main() -> None:
+    """Entry point of the ``entas`` console script."""
+    app()
