@@ -124,7 +124,7 @@ def areas(
     """List official areas (Kemendagri code list) under CODE."""
     from entas.areas import area_tree
 
-    tree = run_guarded(lambda: area_tree(code, level=level.value if level else None))  # type: ignore[arg-type]
+    tree = run_guarded(lambda: area_tree(code, level=level.value if level else None))
     columns = ["code", "name", "level", "kind", "parent_code", "bps_district_code", "urban"]
     render(tree.select(columns), fmt, title=f"Areas under {code}: {tree.height:,}")
 
@@ -146,7 +146,7 @@ def synth(
     target = out or entas_home(home) / "synth" / f"{province}-{year}"
     with progress_bar() as progress:
         result = run_guarded(lambda: generate(province, year, scale=scale, seed=seed, progress=progress))
-        files = run_guarded(lambda: write_synth(result, target, fmt=file_format.value))  # type: ignore[arg-type]
+        files = run_guarded(lambda: write_synth(result, target, fmt=file_format.value))
     render(calibration_report(result), fmt, title="Calibration against published figures")
     for name, path in files.items():
         stderr.print(f"{name}: {path}")
