@@ -52,3 +52,21 @@ def test_poverty_clusters_in_villages_more_in_the_interior(full: SynthProvince) 
     assert by[True]["observed"] > 3 * by[True]["binomial"]
     assert by[False]["observed"] > 3 * by[False]["binomial"]
     assert by[True]["observed"] > by[False]["observed"]
+
+
+def test_registry_deciles_rank_welfare_relative_to_the_district_line(full: SynthProvince) -> None:
+    """Desil 1 holds the poorest by welfare ratio, and its district shares follow district poverty."""
+    truth = full.truth.select("household_id", "consumption_pc_rp_month", "poverty_line_rp_month", "poor")
+    joined = full.households.select("household_id", "welfare_decile").join(truth, on="household_id")
+    by_decile = (
+        joined.group_by("welfare_decile")
+        .agg(ratio=(pl.col("consumption_pc_rp_month") / pl.col("poverty_line_rp_month")).median())
+        .sort("welfare_decile")
+    )
+    assert by_decile["ratio"].is_sorted()
+    districts = (
+        joined.with_columns(district=pl.col("household_id").str.slice(0, 4))
+        .group_by("district")
+        .agg(desil_1=(pl.col("welfare_decile") == 1).mean(), poor=pl.col("poor").mean())
+    )
+    assert districts.select(pl.corr("desil_1", "poor", method="spearman")).item() > 0.8

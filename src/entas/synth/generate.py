@@ -28,7 +28,7 @@ from entas.registry.schema import HOUSEHOLD_FIELDS, MEMBER_FIELDS, SURVEY_HOUSEH
 from entas.synth.calibrate import calibrate
 from entas.synth.members import build_members, health_insurance, household_composition
 from entas.synth.population import household_frame, village_frame
-from entas.synth.programs import program_flags, stunting_risk, welfare_decile
+from entas.synth.programs import VILLAGE_SCORE_SHARE, program_flags, stunting_risk, welfare_decile
 from entas.synth.report import build_report
 from entas.synth.survey import draw_sample
 from entas.synth.targets import year_targets
@@ -121,7 +121,13 @@ def generate(
     _step(progress, "survey", True)
 
     _step(progress, "programs", False)
-    score = xb + cal.intercepts[district] + cal.urban_effect * urban
+    # Predicted log welfare ratio (consumption over the district line), so deciles compare households across
+    # districts with different price levels, as DTSEN ranks them; raw rupiah would rank cheap districts poorer.
+    # The registry's own variables capture part of the village context (VILLAGE_SCORE_SHARE), as DTSEN's do.
+    score = (
+        xb + cal.intercepts[district] + cal.urban_effect * urban - np.log(lines[district])
+        + VILLAGE_SCORE_SHARE * hh["village_effect"].to_numpy()
+    )
     decile = welfare_decile(score, streams[6])
     flags = program_flags(decile, composition, urban, streams[7])
     hh = hh.with_columns(

@@ -3,7 +3,9 @@
 Method
 ------
 - **Welfare decile**: a PMT-like score (what a proxy-means test can see) = the covariate part of the
-  consumption model, ``X beta`` plus the district intercept and urban effect, plus registry noise
+  consumption model, ``X beta`` plus the district intercept and urban effect, less the log of the district
+  poverty line (so the score is a predicted welfare ratio, comparable across price levels), plus 0.6 of the
+  village effect (the registry's community variables see part of the local context), plus registry noise
   ``N(0, 0.25)`` (stale or misreported data); households are ranked across the province, 10 equal groups of
   households, 1 = lowest score. The score misses the village effect and the household's unobserved welfare,
   so decile 1 is poorer on average but imperfectly, as real desil are.
@@ -38,6 +40,8 @@ PROGRAMS: dict[str, tuple[float, float]] = {
 }
 """Programme -> (coverage among eligible households, decile slope); assumptions."""
 SCORE_NOISE_SD = 0.25
+VILLAGE_SCORE_SHARE = 0.6
+"""Share of the village effect the registry score sees (community variables); an assumption."""
 
 
 def welfare_decile(score: np.ndarray, rng: np.random.Generator) -> np.ndarray:
