@@ -29,7 +29,7 @@ app = typer.Typer(help="entas: shared decision support for zero extreme poverty.
 import_app = typer.Typer(help="Import registry or survey files into a new snapshot.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 
-stdout = Console()
+stdout = Console(width=None if sys.stdout.isatty() else 160)  # piped output: wide tables, not wrapped
 stderr = Console(stderr=True)
 T = TypeVar("T")
 
@@ -237,8 +237,22 @@ def demo(
         summary = run_guarded(
             lambda: run_demo(entas_home(home), scale=scale, year=year, seed=seed, progress=progress)
         )
-    render(summary.counts, OutputFormat.table, title="Imported")
-    render(summary.districts, OutputFormat.table, title="Registry by district")
+    render(
+        summary.counts.with_columns(pl.col("file").str.replace(r"\.parquet$", "")).drop("snapshot"),
+        OutputFormat.table,
+        title="Imported (read = accepted + rejected)",
+    )
+    compact = summary.districts.select(
+        code="district_code",
+        district=pl.col("district").str.replace(r"^(Kabupaten|Kota) ", ""),
+        villages="villages",
+        households="households",
+        persons="persons",
+        desil_1_pct=pl.col("desil_1_share") * 100,
+        p0_bps_pct="p0_published",
+        p0_synth_pct="p0_synthetic",
+    )
+    render(compact, OutputFormat.table, title="Registry by district (P0: BPS March 2024 vs the synthetic truth)")
     stdout.print(f"Done in {time.perf_counter() - started:,.0f} s. Outputs:")
     for name, path in summary.outputs.items():
         stdout.print(f"  {name}: {path}")

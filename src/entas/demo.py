@@ -56,7 +56,12 @@ def run_demo(
         how="diagonal_relaxed",
     )
     store = SnapshotStore(home)
-    districts = district_summary(store.read("registry", "households"), province=province)
+    p0 = calibration.filter(pl.col("target") == "district_p0").select(
+        district_code="area_code", p0_published="target_value", p0_synthetic="achieved"
+    )
+    districts = district_summary(store.read("registry", "households"), province=province).join(
+        p0, on="district_code", how="left"
+    )
 
     outputs_dir = home / "outputs"
     outputs_dir.mkdir(parents=True, exist_ok=True)
