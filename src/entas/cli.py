@@ -156,6 +156,10 @@ def _print_import(result: Any, fmt: OutputFormat) -> None:
     render(result.counts, fmt, title=f"Import into {result.snapshot_id}")
     verb = "created" if result.created else "unchanged (same content as the current snapshot)"
     stderr.print(f"snapshot {result.snapshot_id}: {verb}")
+    if result.duplicate_household_ids or result.duplicate_niks:
+        stderr.print(
+            f"duplicates rejected: {result.duplicate_household_ids:,} household ids, {result.duplicate_niks:,} NIKs"
+        )
     if result.rejects_path is not None:
         stderr.print(f"rejected rows with reasons: {result.rejects_path}")
     for warning in result.warnings:
