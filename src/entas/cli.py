@@ -58,6 +58,8 @@ HomeOption = Annotated[
     typer.Option("--home", help="Data folder (snapshots, rejects, outputs). Default: $ENTAS_HOME or ./entas-data."),
 ]
 
+ProvinceOption = Annotated[str, typer.Option(help="Province the village and district codes must belong to.")]
+
 
 def entas_home(home: Path | None) -> Path:
     """The data folder: the option, else $ENTAS_HOME, else ./entas-data."""
@@ -170,6 +172,7 @@ def _print_import(result: Any, fmt: OutputFormat) -> None:
 def import_registry_command(
     files: Annotated[list[Path], typer.Argument(help="Household and member files (CSV, XLSX, Parquet).")],
     replace: Annotated[bool, typer.Option(help="Snapshot holds only these files (default: update).")] = False,
+    province: ProvinceOption = "64",
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -178,7 +181,9 @@ def import_registry_command(
 
     with progress_bar() as progress:
         result = run_guarded(
-            lambda: import_registry(files, home=entas_home(home), replace=replace, progress=progress)
+            lambda: import_registry(
+                files, home=entas_home(home), replace=replace, province=province, progress=progress
+            )
         )
     _print_import(result, fmt)
 
@@ -187,6 +192,7 @@ def import_registry_command(
 def import_survey_command(
     files: Annotated[list[Path], typer.Argument(help="Survey household (and member) files.")],
     period: Annotated[str | None, typer.Option(help="Survey round YYYY-MM when the files lack it.")] = None,
+    province: ProvinceOption = "64",
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -194,7 +200,9 @@ def import_survey_command(
     from entas.survey.importer import import_survey
 
     with progress_bar() as progress:
-        result = run_guarded(lambda: import_survey(files, home=entas_home(home), period=period, progress=progress))
+        result = run_guarded(
+            lambda: import_survey(files, home=entas_home(home), period=period, province=province, progress=progress)
+        )
     _print_import(result, fmt)
 
 
