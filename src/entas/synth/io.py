@@ -8,23 +8,15 @@ and poverty status and must never be shipped with the registry to users of a dem
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
+from entas.registry.reading import file_sha256
 from entas.registry.schema import SCHEMA_VERSION
 from entas.synth.generate import SynthProvince
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def write_synth(result: SynthProvince, out_dir: Path, *, fmt: Literal["parquet", "csv"] = "parquet") -> dict[str, Path]:
@@ -54,7 +46,7 @@ def write_synth(result: SynthProvince, out_dir: Path, *, fmt: Literal["parquet",
         "schema_version": SCHEMA_VERSION,
         "parameters": result.parameters,
         "seed": result.parameters.get("seed"),
-        "files": {name: {"path": path.name, "sha256": _sha256(path)} for name, path in paths.items()},
+        "files": {name: {"path": path.name, "sha256": file_sha256(path)} for name, path in paths.items()},
     }
     paths["manifest"] = out_dir / "manifest.json"
     paths["manifest"].write_text(json.dumps(manifest, indent=2, sort_keys=True), encoding="utf-8")
