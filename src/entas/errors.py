@@ -21,3 +21,35 @@ class SnapshotError(EntasError):
 
 class SynthError(EntasError):
     """A synthetic-province request that cannot be met (unknown province, impossible calibration)."""
+
+
+class GroupedDataError(EntasError):
+    """A grouped distribution table (Lorenz points or classes) that cannot be fitted, or a fit with no valid curve."""
+
+
+class DecompositionError(EntasError):
+    """Inputs to a poverty decomposition (two periods) that are inconsistent or outside the method's domain."""
+
+
+class EngineError(EntasError):
+    """An analytics engine that cannot be started (unknown name, optional extra not installed)."""
+
+
+class DesignError(EntasError):
+    """A survey design that does not fit its table (missing columns, weights <= 0, inconsistent fpc)."""
+
+
+class LonelyPSUError(DesignError):
+    """A stratum (or PSU, at the second stage) with a single sampled unit and no lonely-PSU policy chosen."""
+
+
+class PovertyLineError(EntasError):
+    """A poverty line that is missing or ambiguous for the requested area, year, kind or basis."""
+
+
+class WelfareError(EntasError):
+    """Welfare values that a measure cannot use (missing, or not positive for the Watts index)."""
+
+
+class MeasureError(EntasError):
+    """A measurement request that cannot be met (unknown measure or level, missing line or column)."""

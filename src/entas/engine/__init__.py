@@ -1,0 +1,81 @@
+"""The analytics engine: the one place in entas that knows which backend runs the expressions.
+
+Analytics are written once against Ibis table expressions. ``connect`` starts a backend: DuckDB in memory by
+default (embedded, no server), PySpark for clusters (an optional extra, ``pip install entas[spark]``; full
+support comes later). ``register`` puts a Polars/pandas/Arrow frame or a Parquet file into a backend and
+returns an Ibis table; ``to_polars`` runs an expression and returns a Polars frame. Nothing outside this
+module imports a backend.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+from typing import Any, Literal
+
+import ibis  # type: ignore[import-untyped]
+import ibis.expr.types as ir  # type: ignore[import-untyped]
+import polars as pl
+from ibis.backends import BaseBackend  # type: ignore[import-untyped]
+
+from entas.errors import EngineError
+
+EngineName = Literal["duckdb", "pyspark"]
+ENGINES: tuple[EngineName, ...] = ("duckdb", "pyspark")
+
+
+def connect(name: EngineName = "duckdb") -> BaseBackend:
+    """A new backend: ``"duckdb"`` (in memory, the default) or ``"pyspark"`` (local session; optional extra)."""
+    if name == "duckdb":
+        return ibis.duckdb.connect()
+    if name == "pyspark":
+        if importlib.util.find_spec("pyspark") is None:
+            raise EngineError(
+                "engine 'pyspark' needs the optional extra: pip install 'entas[spark]' (pyspark and Java 17)"
+            )
+        from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]  # pragma: no cover
+
+        session = SparkSession.builder.master("local[*]").appName("entas").getOrCreate()  # pragma: no cover
+        return ibis.pyspark.connect(session)  # pragma: no cover
+    raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
+
+
+def register(backend: BaseBackend, source: Any, name: str) -> ir.Table:
+    """Put ``source`` (a Polars/pandas/Arrow frame, or the path of a Parquet file) into ``backend`` as ``name``.
+
+    A frame is copied into a table of the backend (replacing any table of that name); a Parquet path is read
+    by the backend itself, without passing through Python.
+    """
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        if not path.exists():
+            raise EngineError(f"no such Parquet file: {path}")
+        if path.suffix.lower() != ".parquet" and not path.is_dir():
+            raise EngineError(f"not a Parquet file: {path} (expected a .parquet file or a directory of them)")
+        return backend.read_parquet(path, table_name=name)
+    if isinstance(source, ir.Table):
+        return backend.create_table(name, source, overwrite=True)
+    try:
+        return backend.create_table(name, source, overwrite=True)
+    except (TypeError, NotImplementedError) as error:
+        raise EngineError(f"cannot register a {type(source).__name__} as table {name!r}: {error}") from error
+
+
+def as_table(source: Any, backend: BaseBackend | None = None, name: str = "entas_input") -> ir.Table:
+    """An Ibis table for ``source``: itself if already one, else registered in ``backend`` (a new DuckDB)."""
+    if isinstance(source, ir.Table):
+        return source
+    return register(backend if backend is not None else connect(), source, name)
+
+
+def to_polars(expr: ir.Expr) -> pl.DataFrame:
+    """Execute ``expr`` on its backend and return the result as a Polars frame."""
+    result = expr.to_polars()
+    if isinstance(result, pl.Series):
+        return result.to_frame()
+    if not isinstance(result, pl.DataFrame):
+        return pl.DataFrame({"value": [result]})
+    return result
+
+
+__all__ = ["ENGINES", "EngineName", "as_table", "connect", "register", "to_polars"]

@@ -1,0 +1,43 @@
+"""entas.engine: connect, register, to_polars on the embedded DuckDB backend."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from entas.engine import connect, register, to_polars
+from entas.errors import EngineError
+
+FRAME = pl.DataFrame({"district": ["64.01", "64.01", "64.02"], "persons": [4, 3, 5]})
+
+
+def test_a_registered_frame_round_trips_through_duckdb() -> None:
+    table = register(connect(), FRAME, "households")
+    totals = to_polars(table.group_by("district").aggregate(persons=table.persons.sum())).sort("district")
+    assert totals.to_dict(as_series=False) == {"district": ["64.01", "64.02"], "persons": [7, 5]}
+
+
+def test_a_parquet_file_is_read_by_the_backend(tmp_path: Path) -> None:
+    path = tmp_path / "households.parquet"
+    FRAME.write_parquet(path)
+    table = register(connect("duckdb"), path, "households")
+    assert to_polars(table).sort("district").equals(FRAME.sort("district"))
+
+
+def test_a_missing_parquet_file_is_an_engine_error(tmp_path: Path) -> None:
+    with pytest.raises(EngineError, match="no such Parquet file"):
+        register(connect(), tmp_path / "missing.parquet", "x")
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pyspark") is not None, reason="pyspark is installed")
+def test_pyspark_without_the_extra_names_the_extra() -> None:
+    with pytest.raises(EngineError, match=r"entas\[spark\]"):
+        connect("pyspark")
+
+
+def test_an_unknown_engine_is_an_error() -> None:
+    with pytest.raises(EngineError, match="unknown engine"):
+        connect("oracle")  # type: ignore[arg-type]
