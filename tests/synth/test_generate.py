@@ -67,3 +67,10 @@ def test_every_target_names_a_source_or_an_assumption() -> None:
     assert table["source"].null_count() == 0
     assumed = table.filter(table["status"] == "assumption")
     assert assumed["source"].str.starts_with("assumption:").all()
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13, 14, 15])
+def test_any_seed_generates_a_province(seed: int) -> None:
+    """Regression: some seeds once failed with 'household-size draws did not cover a village's population'."""
+    result = generate("64", 2024, scale=0.01, seed=seed)
+    assert result.members.height == result.households["household_size"].sum()

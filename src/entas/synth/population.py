@@ -109,8 +109,8 @@ def household_frame(vil: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame
     """Households drawn village by village until each village's persons are used up (sizes sum exactly)."""
     persons = vil["persons"].to_numpy()
     urban = vil["urban"].to_numpy()
-    mean_size = np.where(urban, 3.65, 3.8)
-    draws = (np.ceil(persons / mean_size * 1.25) + 3).astype(np.int64)
+    # One draw per person is always enough (every household has at least one member), whatever the seed.
+    draws = np.maximum(persons, 1).astype(np.int64)
     vidx = np.repeat(np.arange(vil.height), draws)
     u = rng.random(vidx.size)
     cum_u = np.cumsum(SIZE_SHARES_URBAN / SIZE_SHARES_URBAN.sum())
@@ -123,7 +123,7 @@ def household_frame(vil: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame
     limit = persons[vidx]
     keep = before < limit
     if not np.all(np.bincount(vidx, weights=size, minlength=vil.height) >= persons):
-        raise SynthError("household-size draws did not cover a village's population")  # pragma: no cover
+        raise SynthError("household-size draws did not cover a village's population")  # pragma: no cover (a bug)
     size = np.where(before + size > limit, limit - before, size)[keep]
     vidx = vidx[keep]
     eta = rng.normal(0.0, 1.0, vidx.size)
