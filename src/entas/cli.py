@@ -85,7 +85,12 @@ def _cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, float):
-        return f"{value:,.2f}"
+        if value != value:  # NaN
+            return "NaN"
+        magnitude = abs(value)
+        if magnitude >= 1000:
+            return f"{value:,.0f}"
+        return f"{value:,.2f}" if magnitude >= 1 or value == 0 else f"{value:.3g}"
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     return str(value)
@@ -219,6 +224,95 @@ def snapshots(
     render(run_guarded(lambda: store.list(kind)), fmt, title=f"{kind} snapshots")
 
 
+class EngineOption(StrEnum):
+    duckdb = "duckdb"
+    pyspark = "pyspark"
+
+
+class LonelyOption(StrEnum):
+    fail = "fail"
+    remove = "remove"
+    certainty = "certainty"
+    adjust = "adjust"
+    average = "average"
+
+
+@app.command()
+def measure(
+    survey: Annotated[
+        str | None, typer.Option(help="Survey snapshot id, or a survey file to validate and measure. Default: current.")
+    ] = None,
+    line: Annotated[
+        list[str] | None, typer.Option(help="national, extreme or a rupiah amount; repeat for several.")
+    ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(help="province, district, subdistrict, village, all or a column; repeat; a+b crosses."),
+    ] = None,
+    measures: Annotated[str | None, typer.Option(help="Comma-separated measures (default: all).")] = None,
+    lonely_psu: Annotated[LonelyOption, typer.Option(help="Policy for strata with one PSU.")] = LonelyOption.fail,
+    engine: Annotated[
+        EngineOption | None, typer.Option(help="Analytics engine (default: $ENTAS_ENGINE or duckdb).")
+    ] = None,
+    home: HomeOption = None,
+    fmt: FormatOption = OutputFormat.table,
+) -> None:
+    """Survey-weighted poverty (FGT0-2, Watts, number poor, mean) with SE, 95% CI, CV and design effect."""
+    from entas.engine import connect
+    from entas.measure import MEASURES
+    from entas.measure.survey_measures import measure_survey
+
+    households, snapshot_id = run_guarded(lambda: _survey_households(survey, entas_home(home)))
+    engine_name = (engine.value if engine else None) or os.environ.get("ENTAS_ENGINE", "duckdb")
+    chosen = [m.strip() for m in measures.split(",")] if measures else list(MEASURES)
+    unknown = sorted(set(chosen) - set(MEASURES))
+    if unknown:
+        stderr.print(f"[bold red]error:[/] unknown measures {unknown}; choose from {', '.join(MEASURES)}")
+        raise typer.Exit(code=2)
+    levels = [tuple(b.split("+")) if "+" in b else b for b in (by or ["province", "district"])]
+    result = run_guarded(
+        lambda: measure_survey(
+            households, lines=line or ["national", "extreme"], by=levels, measures=chosen,
+            lonely_psu=lonely_psu.value, snapshot_id=snapshot_id,
+            backend=connect(engine_name),  # type: ignore[arg-type]
+        )
+    )
+    if fmt is OutputFormat.table:
+        result = _readable_measures(result)
+    render(result, fmt, title=f"Poverty, survey snapshot {snapshot_id} (poor: y < z; ratios in %)")
+
+
+def _survey_households(survey: str | None, home: Path) -> tuple[pl.DataFrame, str]:
+    """The households of a survey snapshot (by id, or the current one), or of a file imported on the fly."""
+    from entas.registry.snapshots import SnapshotStore
+
+    if survey is not None and Path(survey).exists():
+        import tempfile
+
+        from entas.survey.importer import import_survey
+
+        scratch = Path(tempfile.mkdtemp(prefix="entas-measure-"))
+        result = import_survey([Path(survey)], home=scratch)
+        if result.rejects_path is not None:
+            stderr.print(f"[yellow]warning:[/] rows rejected from {survey}: see {result.rejects_path}")
+        return SnapshotStore(scratch).read("survey", "households"), result.snapshot_id
+    store = SnapshotStore(home)
+    snapshot_id = survey or store.current("survey")
+    if snapshot_id is None:
+        raise EntasError(f"no survey snapshot under {home}: run `entas import survey FILE` or `entas demo` first")
+    return store.read("survey", "households", snapshot_id), snapshot_id
+
+
+def _readable_measures(result: pl.DataFrame) -> pl.DataFrame:
+    """The columns a reader needs, with ratio measures in percent."""
+    from entas.measure.poverty import RATIO_MEASURES
+
+    pct = pl.col("measure").is_in(list(RATIO_MEASURES))
+    columns = ("estimate", "se", "ci_low", "ci_high")
+    scaled = [pl.when(pct).then(pl.col(c) * 100).otherwise(pl.col(c)).alias(c) for c in columns]
+    return result.select("level", "area", "measure", "line", *scaled, "cv", "deff", "n")
+
+
 @app.command()
 def dictionary(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of printing.")] = None,
@@ -265,9 +359,28 @@ def demo(
         p0_synth_pct="p0_synthetic",
     )
     render(compact, OutputFormat.table, title="Registry by district (P0: BPS March 2024 vs the synthetic truth)")
+    render(_headline_poverty(summary.poverty), OutputFormat.table,
+           title="Poverty headcount from the survey, % of persons (95% CI); poor means y < z")
     stdout.print(f"Done in {time.perf_counter() - started:,.0f} s. Outputs:")
     for name, path in summary.outputs.items():
         stdout.print(f"  {name}: {path}")
+
+
+def _headline_poverty(poverty: pl.DataFrame) -> pl.DataFrame:
+    """One row per area: headcount under each line as 'estimate [low, high]' in percent."""
+    headcount = poverty.filter(pl.col("measure") == "headcount_ratio").with_columns(
+        cell=pl.format(
+            "{} [{}, {}]",
+            *((pl.col(c) * 100).round(2).cast(pl.Utf8) for c in ("estimate", "ci_low", "ci_high")),
+        )
+    )
+    from entas.areas import area_tree
+
+    names = area_tree("64").select(area="code", name=pl.col("name").str.replace(r"^(Kabupaten|Kota) ", ""))
+    table = headcount.pivot(on="line", index=["level", "area"], values="cell")
+    return table.join(names, on="area", how="left", maintain_order="left").select(
+        "level", pl.col("area").alias("code"), "name", pl.exclude("level", "area", "name")
+    )
 
 
 def main() -> None:

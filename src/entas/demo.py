@@ -1,6 +1,7 @@
-"""The main job on the embedded default (``make demo``): generate the synthetic province, import it, summarise.
+"""The main job on the embedded default (``make demo``): generate the synthetic province, import it, measure
+poverty from the survey with its uncertainty, summarise.
 
-Later stages (measure, target, pockets, plan, reports) add their steps here as they land.
+Later stages (target, pockets, plan, reports) add their steps here as they land.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
+from entas.measure.survey_measures import measure_survey
 from entas.progress import ProgressReporter
 from entas.registry.importer import import_registry
 from entas.registry.snapshots import SnapshotStore
@@ -25,6 +27,7 @@ class DemoSummary:
     counts: pl.DataFrame
     districts: pl.DataFrame
     calibration: pl.DataFrame
+    poverty: pl.DataFrame
     outputs: dict[str, Path]
 
 
@@ -63,13 +66,23 @@ def run_demo(
         p0, on="district_code", how="left"
     )
 
+    survey_households = store.read("survey", "households")
+    poverty = measure_survey(
+        survey_households, lines=["national", "extreme"], by=["province", "district"],
+        measures=["headcount_ratio", "poverty_gap", "poverty_severity", "number_poor", "mean_consumption"],
+        snapshot_id=survey.snapshot_id,
+    )
+
     outputs_dir = home / "outputs"
     outputs_dir.mkdir(parents=True, exist_ok=True)
     districts_path = outputs_dir / f"registry-districts-{province}-{year}.csv"
     districts.write_csv(districts_path)
     calibration_path = outputs_dir / f"synth-calibration-{province}-{year}.csv"
     calibration.write_csv(calibration_path)
+    poverty_path = outputs_dir / f"poverty-{province}-{year}.csv"
+    poverty.write_csv(poverty_path)
     outputs: dict[str, Path] = {
+        "poverty estimates (SE, CI, CV, deff)": poverty_path,
         "synthetic files": synth_dir,
         "registry snapshot": home / "snapshots" / "registry" / registry.snapshot_id,
         "survey snapshot": home / "snapshots" / "survey" / survey.snapshot_id,
@@ -79,4 +92,6 @@ def run_demo(
     for name, result in (("registry rejects", registry), ("survey rejects", survey)):
         if result.rejects_path is not None:
             outputs[name] = result.rejects_path
-    return DemoSummary(counts=counts, districts=districts, calibration=calibration, outputs=outputs)
+    return DemoSummary(
+        counts=counts, districts=districts, calibration=calibration, poverty=poverty, outputs=outputs
+    )

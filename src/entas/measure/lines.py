@@ -76,3 +76,9 @@ def attach_poverty_line(
     if missing:
         raise PovertyLineError(f"no {kind!r} line for {year} in districts {sorted(map(str, missing))}")
     return attached
+
+
+def line_bases(year: int, kind: str) -> list[str]:
+    """The bases on which lines of ``kind`` exist in ``year`` (e.g. both extreme-poverty PPP bases in 2024)."""
+    lines = _all_lines().filter((pl.col("year") == year) & (pl.col("kind") == kind))
+    return sorted(lines["basis"].unique().to_list())
