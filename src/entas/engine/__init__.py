@@ -1,15 +1,17 @@
 """The analytics engine: the one place in entas that knows which backend runs the expressions.
 
 Analytics are written once against Ibis table expressions. ``connect`` starts a backend: DuckDB in memory by
-default (embedded, no server), PySpark for clusters (an optional extra, ``pip install entas[spark]``; full
-support comes later). ``register`` puts a Polars/pandas/Arrow frame or a Parquet file into a backend and
-returns an Ibis table; ``to_polars`` runs an expression and returns a Polars frame. Nothing outside this
-module imports a backend.
+default (embedded, no server), PySpark for clusters (the optional extra ``pip install entas[spark]``, with
+Java 17; a local session here, the ``SparkSession.builder`` settings of your cluster otherwise). ``register``
+puts a Polars/pandas/Arrow frame or a Parquet file into a backend and returns an Ibis table (a temporary
+view on Spark); ``to_polars`` runs an expression and returns a Polars frame. Nothing outside this module
+imports a backend.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
@@ -21,6 +23,8 @@ from ibis.backends import BaseBackend  # type: ignore[import-untyped]
 from entas.errors import EngineError
 
 EngineName = Literal["duckdb", "pyspark"]
+SPARK_SHUFFLE_PARTITIONS = 4
+"""Shuffle partitions of a local Spark session; set spark.sql.shuffle.partitions yourself on a cluster."""
 ENGINES: tuple[EngineName, ...] = ("duckdb", "pyspark")
 
 
@@ -33,10 +37,20 @@ def connect(name: EngineName = "duckdb") -> BaseBackend:
             raise EngineError(
                 "engine 'pyspark' needs the optional extra: pip install 'entas[spark]' (pyspark and Java 17)"
             )
-        from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]  # pragma: no cover
+        from pyspark.sql import SparkSession  # type: ignore[import-not-found, unused-ignore]
 
-        session = SparkSession.builder.master("local[*]").appName("entas").getOrCreate()  # pragma: no cover
-        return ibis.pyspark.connect(session)  # pragma: no cover
+        session = (
+            SparkSession.builder.master("local[*]")
+            .appName("entas")
+            .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
+            .config("spark.sql.warehouse.dir", tempfile.mkdtemp(prefix="entas-spark-"))
+            # entas reduces rows to small partial-sum tables early: few shuffle partitions suit local mode
+            .config("spark.sql.shuffle.partitions", str(SPARK_SHUFFLE_PARTITIONS))
+            .getOrCreate()
+        )
+        session.sparkContext.setLogLevel("ERROR")
+        return ibis.pyspark.connect(session)
     raise EngineError(f"unknown engine {name!r}; choose one of {', '.join(ENGINES)}")
 
 
@@ -55,10 +69,20 @@ def register(backend: BaseBackend, source: Any, name: str) -> ir.Table:
         return backend.read_parquet(path, table_name=name)
     if isinstance(source, ir.Table):
         return backend.create_table(name, source, overwrite=True)
+    if backend.name == "pyspark":
+        return _spark_view(backend, source, name)
     try:
         return backend.create_table(name, source, overwrite=True)
     except (TypeError, NotImplementedError) as error:
         raise EngineError(f"cannot register a {type(source).__name__} as table {name!r}: {error}") from error
+
+
+def _spark_view(backend: BaseBackend, source: Any, name: str) -> ir.Table:
+    """A frame as a Spark temporary view (no managed table written to a warehouse folder)."""
+    frame = source if isinstance(source, pl.DataFrame) else pl.DataFrame(source)
+    spark_frame = backend._session.createDataFrame(frame.to_arrow())
+    spark_frame.createOrReplaceTempView(name)
+    return backend.table(name)
 
 
 def as_table(source: Any, backend: BaseBackend | None = None, name: str = "entas_input") -> ir.Table:
