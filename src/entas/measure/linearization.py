@@ -38,6 +38,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from entas.errors import MeasureError
 from entas.survey.design import CERTAIN, PSU, SSU, STRATUM, DesignInfo, LonelyPolicy
 
 STAT_KEYS = ("measure", "line", "kind")
@@ -136,3 +137,113 @@ def domain_estimates(
         n=pl.col("n").cast(pl.Int64),
     )
     return out.select(*keys, "estimate", "variance", "deff", "n")
+
+
+def _quad(a: pl.Expr, b: pl.Expr) -> pl.Expr:
+    """sum over the households of a row of (a w m f - b w m)^2, from the row's second moments."""
+    return a * a * pl.col("qaa") - 2 * a * b * pl.col("qab") + b * b * pl.col("qbb")
+
+
+def _difference_stage(
+    rows: pl.DataFrame, child_keys: Sequence[str], parent_keys: Sequence[str], group: Sequence[str],
+    units: Sequence[str] | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per stage group: the parent's sums (s1, s2 of z_P) and, where the child has rows, those of z_C - z_P.
+
+    ``rows`` carry ``xc``/``xp`` (the row's totals of z_C and z_P) and the coefficients ``ac, bc, ap, bp``.
+    ``units``: the columns naming the stage's units, or None when the units are the households of each row.
+    The difference's sums are the parent's plus a correction over the child's units only (z_C = 0 elsewhere):
+    ``s1 = sum(z_C) - S1_P`` and ``s2 = S2_P + sum((z_C - z_P)^2 - z_P^2)``.
+    """
+    if units is None:
+        parent = rows.group_by([*parent_keys, *group]).agg(
+            s1=pl.col("xp").sum(), s2=_quad(pl.col("ap"), pl.col("bp")).sum())
+        corr = rows.group_by([*child_keys, *group]).agg(
+            c1=pl.col("xc").sum(),
+            c2=(_quad(pl.col("ac") - pl.col("ap"), pl.col("bc") - pl.col("bp")) - _quad(pl.col("ap"), pl.col("bp")))
+            .sum())
+    else:
+        zp = rows.group_by([*parent_keys, *group, *units]).agg(zp=pl.col("xp").sum())
+        parent = zp.group_by([*parent_keys, *group]).agg(s1=pl.col("zp").sum(), s2=(pl.col("zp") ** 2).sum())
+        zc = rows.group_by([*child_keys, *group, *units]).agg(
+            zc=pl.col("xc").sum()).join(zp, on=[*parent_keys, *group, *units], how="left")
+        corr = zc.group_by([*child_keys, *group]).agg(
+            c1=pl.col("zc").sum(), c2=((pl.col("zc") - pl.col("zp")) ** 2 - pl.col("zp") ** 2).sum())
+    diff = corr.join(parent, on=[*parent_keys, *group], how="left").with_columns(
+        s1=pl.col("c1") - pl.col("s1"), s2=pl.col("s2") + pl.col("c2"))
+    return parent, diff.drop("c1", "c2")
+
+
+def difference_estimates(
+    sums: pl.DataFrame,
+    child: str,
+    parent: str,
+    info: DesignInfo | None,
+    policy: LonelyPolicy,
+    *,
+    has_psu: bool,
+    has_ssu: bool,
+) -> pl.DataFrame:
+    """Estimates of ratios in child domains and in their parent domains, and the variance of their difference.
+
+    ``sums``: the partial-sums table of ``domain_estimates`` (ratio statistics only), with a column ``child``
+    (the child domain's cell) and a column ``parent`` (its parent's cell; each child must lie in one parent).
+    The difference ``R_C - R_P`` of two ratios estimated on the same sample is linearized as one statistic,
+    ``z = z_C - z_P`` with ``z_D = w m 1(D) (f - R_D) / N_D``, and its variance is the formula of
+    ``domain_estimates`` applied to the PSU (SSU) totals of z: same fpc, second stage and lonely-PSU policy.
+    So that no household row is repeated for every child of a parent, each stage's sums of z and z^2 are the
+    parent's plus a correction over the units where the child has members (z_C = 0 elsewhere); the variance
+    of a stage group untouched by the child is the parent's own. With ``average``, the scaling
+    strata/strata-with-variance is the parent's (R applies one scaling to the whole ``svyby`` covariance).
+
+    Returns one row per (child, parent, measure, line, kind): ``estimate`` (R_C), ``parent_estimate`` (R_P),
+    ``variance`` (of R_C - R_P; null without a design), ``n`` (sample rows of the child) and ``parent_n``.
+    """
+    if sums.filter(pl.col("kind") != "ratio").height:
+        raise MeasureError("difference_estimates handles ratio statistics (means) only, not totals")
+    ck, pk = [child, parent, *STAT_KEYS], [parent, *STAT_KEYS]
+    coef = (pl.lit(1.0) / pl.col("beta")).alias("a"), (pl.col("alpha") / pl.col("beta") ** 2).alias("b")
+    dom_c = sums.group_by(ck).agg(pl.col("alpha", "beta", "n").sum()).with_columns(*coef)
+    dom_p = sums.group_by(pk).agg(pl.col("alpha", "beta", "n").sum()).with_columns(*coef)
+    rows = sums.join(dom_c.select(*ck, ac="a", bc="b"), on=ck, how="left").join(
+        dom_p.select(*pk, ap="a", bp="b"), on=pk, how="left").with_columns(
+        xc=pl.col("ac") * pl.col("alpha") - pl.col("bc") * pl.col("beta"),
+        xp=pl.col("ap") * pl.col("alpha") - pl.col("bp") * pl.col("beta"))
+    out = dom_c.select(*ck, estimate=pl.col("alpha") / pl.col("beta"), n=pl.col("n").cast(pl.Int64)).join(
+        dom_p.select(*pk, parent_estimate=pl.col("alpha") / pl.col("beta"), parent_n=pl.col("n").cast(pl.Int64)),
+        on=pk, how="left")
+    if info is None:
+        return out.with_columns(variance=pl.lit(None, dtype=pl.Float64))
+
+    def combine(parent_g: pl.DataFrame, diff_g: pl.DataFrame, group: Sequence[str], v: pl.Expr) -> pl.DataFrame:
+        parent_g = parent_g.with_columns(v=v)
+        diff_g = diff_g.with_columns(v=v).join(parent_g.select(*pk, *group, vp="v"), on=[*pk, *group], how="left")
+        totals = parent_g.group_by(pk).agg(
+            vp_sum=pl.col("v").sum(), n_groups=pl.len(), n_ok=pl.col("v").is_not_null().sum())
+        change = diff_g.group_by(ck).agg(dv=(pl.col("v") - pl.col("vp")).fill_null(0.0).sum())
+        return change.join(totals, on=pk, how="left").with_columns(
+            v=pl.when(pl.col("n_ok") > 0)
+            .then((pl.col("vp_sum") + pl.col("dv")) * pl.col("n_groups") / pl.col("n_ok"))
+            .otherwise(None))
+
+    first_units = [PSU] if has_psu else None
+    parent1, diff1 = _difference_stage(rows, ck, pk, [STRATUM], first_units)
+    strata = info.strata.select(STRATUM, "n_psu", "f_psu")
+    v1 = combine(parent1.join(strata, on=STRATUM, how="left"), diff1.join(strata, on=STRATUM, how="left"),
+                 [STRATUM], _stage("n_psu", "f_psu", "s1", "s2", policy))
+    out = out.join(v1.select(*ck, v1="v"), on=ck, how="left")
+    if info.psus is None:
+        return out.with_columns(variance=pl.col("v1")).drop("v1")
+    second_units = [SSU] if has_ssu else None
+    parent2, diff2 = _difference_stage(rows, ck, pk, [STRATUM, PSU], second_units)
+    psus = info.psus.select(STRATUM, PSU, "n_ssu", "f_ssu", "stage1_fraction")
+    v_stage2 = pl.col("stage1_fraction") * _stage("n_ssu", "f_ssu", "s1", "s2", policy)
+    if policy == "average":
+        v_stage2 = v_stage2.fill_null(float("nan"))
+    parent2 = parent2.join(psus, on=[STRATUM, PSU], how="left").with_columns(v=v_stage2)
+    diff2 = diff2.join(psus, on=[STRATUM, PSU], how="left").with_columns(v=v_stage2).join(
+        parent2.select(*pk, STRATUM, PSU, vp="v"), on=[*pk, STRATUM, PSU], how="left")
+    v2 = diff2.group_by(ck).agg(dv=(pl.col("v") - pl.col("vp")).sum()).join(
+        parent2.group_by(pk).agg(vp_sum=pl.col("v").sum()), on=pk, how="left")
+    out = out.join(v2.select(*ck, v2=pl.col("vp_sum") + pl.col("dv")), on=ck, how="left")
+    return out.with_columns(variance=pl.col("v1") + pl.col("v2").fill_null(0.0)).drop("v1", "v2")

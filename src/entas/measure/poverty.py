@@ -44,7 +44,7 @@ from scipy import stats
 from entas.engine import as_table, to_polars
 from entas.errors import MeasureError, WelfareError
 from entas.measure.linearization import domain_estimates
-from entas.survey.design import PSU, SSU, STRATUM, SurveyDesign
+from entas.survey.design import PSU, SSU, STRATUM, DesignInfo, LonelyPolicy, SurveyDesign
 
 METHOD_VERSION = "entas.measure 0.1"
 CENSUS_NOTE = "census: no sampling error"
@@ -292,3 +292,56 @@ def _tidy(
     ).join(stat_order, on=["measure", "_line_key"], how="left").sort("_lo", "area", "_so")
     return out.select("level", "area", "measure", "line", "line_rp", "estimate", "se", "ci_low", "ci_high", "cv",
                       "deff", "n", "df", "method", "snapshot_id", "note")
+
+
+@dataclass(frozen=True)
+class DomainSums:
+    """The partial-sums table of one pass over the rows (``partial_sums``) and what its variances need.
+
+    ``cells`` maps each level name to its cell column in ``sums``; ``info`` is None for a census.
+    """
+
+    sums: pl.DataFrame
+    cells: Mapping[str, str]
+    info: DesignInfo | None
+    policy: LonelyPolicy
+    has_psu: bool
+    has_ssu: bool
+    lines: tuple[Line, ...]
+
+
+def domain_sums(
+    table: Any,
+    design: SurveyDesign | None,
+    lines: Mapping[str, float | int | str] | float | int | str | Sequence[Line],
+    *,
+    levels: Sequence[str],
+    measures: Sequence[str],
+    welfare: str = "consumption_pc_rp_month",
+    size: str | None = None,
+) -> DomainSums:
+    """The inputs of ``poverty`` checked as it checks them, reduced once to partial sums by every level named.
+
+    ``levels``: level names (area levels, columns, or ``all``), each given its own cell column. For analyses
+    that combine domains (``entas.measure.compare``) on the same one-pass table as ``poverty``.
+    """
+    t = as_table(table)
+    line_list = as_lines(lines)
+    names = [line.name for line in line_list]
+    if len(set(names)) != len(names):
+        raise MeasureError(f"line names must be distinct, got {names}")
+    stats_ = _stats(measures, line_list)
+    size = size or (design.person_weight_column if design else "household_size")
+    _check_inputs(t, welfare, size, line_list, watts="watts" in measures)
+    cells = {f"_cell_{n}": (_level(t, n) if n != ALL else ibis.literal(ALL)).fill_null("NA") for n in levels}
+    if design is None:
+        info, unit_keys, weight = None, [], ibis.literal(1.0)
+    else:
+        info = design.validate(t)
+        t = design.keyed(t)
+        unit_keys = [STRATUM, *([PSU] if design.psu else []), *([SSU] if design.ssu else [])]
+        weight = t[design.weight]
+    sums = partial_sums(t, unit_keys, cells, welfare, weight, size, line_list, stats_)
+    return DomainSums(sums=sums, cells={n: f"_cell_{n}" for n in levels}, info=info,
+                      policy=design.lonely_psu if design else "fail", has_psu=bool(design and design.psu),
+                      has_ssu=bool(design and design.ssu), lines=tuple(line_list))
