@@ -254,10 +254,20 @@ def measure(
     engine: Annotated[
         EngineOption | None, typer.Option(help="Analytics engine (default: $ENTAS_ENGINE or duckdb).")
     ] = None,
+    compare: Annotated[
+        str | None, typer.Option(help="Another survey snapshot or file (the earlier round): test the change.")
+    ] = None,
+    focus: Annotated[
+        bool, typer.Option(help="Test each area of the --by levels against the province (focus areas).")
+    ] = False,
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Survey-weighted poverty (FGT0-2, Watts, number poor, mean) with SE, 95% CI, CV and design effect."""
+    """Survey-weighted poverty (FGT0-2, Watts, number poor, mean) with SE, 95% CI, CV and design effect.
+
+    --compare tests the change from an earlier round (independent samples); --focus tests every area against
+    the province on the same sample (covariance accounted for, one-sided, Benjamini-Hochberg adjusted).
+    """
     from entas.engine import connect
     from entas.measure import MEASURES
     from entas.measure.survey_measures import measure_survey
@@ -270,13 +280,36 @@ def measure(
         stderr.print(f"[bold red]error:[/] unknown measures {unknown}; choose from {', '.join(MEASURES)}")
         raise typer.Exit(code=2)
     levels = [tuple(b.split("+")) if "+" in b else b for b in (by or ["province", "district"])]
-    result = run_guarded(
-        lambda: measure_survey(
-            households, lines=line or ["national", "extreme"], by=levels, measures=chosen,
-            lonely_psu=lonely_psu.value, snapshot_id=snapshot_id,
-            backend=connect(engine_name),  # type: ignore[arg-type]
-        )
-    )
+    backend = run_guarded(lambda: connect(engine_name))  # type: ignore[arg-type]
+    lines = line or ["national", "extreme"]
+
+    def measured(frame: pl.DataFrame, snapshot: str) -> pl.DataFrame:
+        return measure_survey(frame, lines=lines, by=levels, measures=chosen, lonely_psu=lonely_psu.value,
+                              snapshot_id=snapshot, backend=backend)
+
+    if focus:
+        from entas.measure.poverty import RATIO_MEASURES
+        from entas.measure.survey_measures import compare_survey_to_parent
+
+        ratio = [m for m in chosen if m in (*RATIO_MEASURES, "mean_consumption")]
+        for level in [lv for lv in levels if lv not in ("province", "all")]:
+            comparison = run_guarded(lambda lv=level: compare_survey_to_parent(  # type: ignore[misc]
+                households, lines=lines, level=lv, parent="province", measures=ratio,
+                lonely_psu=lonely_psu.value, snapshot_id=snapshot_id, backend=backend))
+            shown = comparison if fmt is not OutputFormat.table else comparison.select(
+                "area", "measure", "line", "estimate", "parent_estimate", "difference", "se", "p_value",
+                "p_adjusted", "significant_above")
+            render(shown, fmt, title=f"{level} vs province, snapshot {snapshot_id} (one-sided, BH-adjusted)")
+        return
+    result = run_guarded(lambda: measured(households, snapshot_id))
+    if compare is not None:
+        from entas.measure.compare import compare_rounds
+
+        earlier, earlier_id = run_guarded(lambda: _survey_households(compare, entas_home(home)))
+        before = run_guarded(lambda: measured(earlier, earlier_id))
+        change = run_guarded(lambda: compare_rounds(before, result))
+        render(change, fmt, title=f"Change from {earlier_id} to {snapshot_id} (independent samples, two-sided)")
+        return
     if fmt is OutputFormat.table:
         result = _readable_measures(result)
     render(result, fmt, title=f"Poverty, survey snapshot {snapshot_id} (poor: y < z; ratios in %)")
@@ -359,15 +392,20 @@ def demo(
         p0_synth_pct="p0_synthetic",
     )
     render(compact, OutputFormat.table, title="Registry by district (P0: BPS March 2024 vs the synthetic truth)")
-    render(_headline_poverty(summary.poverty), OutputFormat.table,
+    render(_headline_poverty(summary.poverty, summary.focus), OutputFormat.table,
            title="Poverty headcount from the survey, % of persons (95% CI); poor means y < z")
+    focus = summary.focus.filter(pl.col("significant_above"))["area"].to_list()
+    stdout.print(
+        "Focus districts (national-line headcount significantly above the province, one-sided, BH-adjusted "
+        f"p <= 0.05): {', '.join(focus) if focus else 'none at this sample size'}"
+    )
     stdout.print(f"Done in {time.perf_counter() - started:,.0f} s. Outputs:")
     for name, path in summary.outputs.items():
         stdout.print(f"  {name}: {path}")
 
 
-def _headline_poverty(poverty: pl.DataFrame) -> pl.DataFrame:
-    """One row per area: headcount under each line as 'estimate [low, high]' in percent."""
+def _headline_poverty(poverty: pl.DataFrame, focus: pl.DataFrame) -> pl.DataFrame:
+    """One row per area: headcount under each line as 'estimate [low, high]' in percent, and the focus flag."""
     headcount = poverty.filter(pl.col("measure") == "headcount_ratio").with_columns(
         cell=pl.format(
             "{} [{}, {}]",
@@ -378,8 +416,12 @@ def _headline_poverty(poverty: pl.DataFrame) -> pl.DataFrame:
 
     names = area_tree("64").select(area="code", name=pl.col("name").str.replace(r"^(Kabupaten|Kota) ", ""))
     table = headcount.pivot(on="line", index=["level", "area"], values="cell")
-    return table.join(names, on="area", how="left", maintain_order="left").select(
-        "level", pl.col("area").alias("code"), "name", pl.exclude("level", "area", "name")
+    flags = focus.select("area", pl.when(pl.col("significant_above")).then(pl.lit("FOCUS")).otherwise(pl.lit(""))
+                         .alias("focus"), pl.col("p_adjusted").round(3).alias("p_above_province"))
+    return (
+        table.join(names, on="area", how="left", maintain_order="left")
+        .join(flags, on="area", how="left", maintain_order="left")
+        .select("level", pl.col("area").alias("code"), "name", pl.exclude("level", "area", "name"))
     )
 
 

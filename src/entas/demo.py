@@ -11,7 +11,7 @@ from pathlib import Path
 
 import polars as pl
 
-from entas.measure.survey_measures import measure_survey
+from entas.measure.survey_measures import compare_survey_to_parent, measure_survey
 from entas.progress import ProgressReporter
 from entas.registry.importer import import_registry
 from entas.registry.snapshots import SnapshotStore
@@ -28,6 +28,7 @@ class DemoSummary:
     districts: pl.DataFrame
     calibration: pl.DataFrame
     poverty: pl.DataFrame
+    focus: pl.DataFrame
     outputs: dict[str, Path]
 
 
@@ -73,6 +74,11 @@ def run_demo(
         snapshot_id=survey.snapshot_id,
     )
 
+    focus = compare_survey_to_parent(
+        survey_households, lines=["national"], level="district", parent="province",
+        measures=["headcount_ratio"], snapshot_id=survey.snapshot_id,
+    )
+
     outputs_dir = home / "outputs"
     outputs_dir.mkdir(parents=True, exist_ok=True)
     districts_path = outputs_dir / f"registry-districts-{province}-{year}.csv"
@@ -81,8 +87,11 @@ def run_demo(
     calibration.write_csv(calibration_path)
     poverty_path = outputs_dir / f"poverty-{province}-{year}.csv"
     poverty.write_csv(poverty_path)
+    focus_path = outputs_dir / f"focus-districts-{province}-{year}.csv"
+    focus.write_csv(focus_path)
     outputs: dict[str, Path] = {
         "poverty estimates (SE, CI, CV, deff)": poverty_path,
+        "districts vs province (focus test)": focus_path,
         "synthetic files": synth_dir,
         "registry snapshot": home / "snapshots" / "registry" / registry.snapshot_id,
         "survey snapshot": home / "snapshots" / "survey" / survey.snapshot_id,
@@ -93,5 +102,6 @@ def run_demo(
         if result.rejects_path is not None:
             outputs[name] = result.rejects_path
     return DemoSummary(
-        counts=counts, districts=districts, calibration=calibration, poverty=poverty, outputs=outputs
+        counts=counts, districts=districts, calibration=calibration, poverty=poverty, focus=focus,
+        outputs=outputs
     )

@@ -58,3 +58,25 @@ def test_bad_options_exit_with_code_2(home: Path, options: list[str], message: s
     result = runner.invoke(app, ["measure", "--home", str(home), *options])
     assert result.exit_code == 2
     assert message in result.output
+
+
+def test_focus_tests_every_district_against_the_province(home: Path) -> None:
+    result = runner.invoke(app, ["measure", "--home", str(home), "--focus", "--by", "district", "--line", "national",
+                                 "--measures", "headcount_ratio", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = pl.DataFrame(json.loads(result.stdout))
+    assert rows.height == 10
+    assert set(rows["parent_area"].to_list()) == {"64"}
+    assert {"p_value", "p_adjusted", "significant_above"} <= set(rows.columns)
+
+
+def test_compare_tests_the_change_from_an_earlier_round(home: Path, tmp_path: Path) -> None:
+    earlier = runner.invoke(app, ["synth", "--year", "2023", "--scale", "0.02", "--out", str(tmp_path / "s23")])
+    assert earlier.exit_code == 0, earlier.output
+    result = runner.invoke(app, ["measure", "--home", str(home), "--by", "province", "--line", "national",
+                                 "--measures", "headcount_ratio", "--compare",
+                                 str(tmp_path / "s23" / "survey_households.parquet"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    (row,) = json.loads(result.stdout)
+    assert row["difference"] == pytest.approx(row["estimate_after"] - row["estimate_before"])
+    assert 0 <= row["p_value"] <= 1

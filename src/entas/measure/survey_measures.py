@@ -21,6 +21,7 @@ import polars as pl
 
 from entas.engine import register
 from entas.errors import MeasureError
+from entas.measure.compare import compare_to_parent
 from entas.measure.lines import attach_poverty_line, line_bases
 from entas.measure.poverty import MEASURES, Line, poverty
 from entas.survey.design import LonelyPolicy, SurveyDesign
@@ -96,3 +97,26 @@ def measure_survey(
     design = survey_design(frame, lonely_psu=lonely_psu)
     table = frame if backend is None else register(backend, frame, "survey_households")
     return poverty(table, design, line_list, by=by, measures=measures, snapshot_id=snapshot_id)
+
+
+def compare_survey_to_parent(
+    households: pl.DataFrame,
+    *,
+    lines: Sequence[str] = ("national",),
+    level: str = "district",
+    parent: str = "province",
+    measures: Sequence[str] = ("headcount_ratio",),
+    lonely_psu: LonelyPolicy = "fail",
+    year: int | None = None,
+    snapshot_id: str | None = None,
+    backend: Any | None = None,
+) -> pl.DataFrame:
+    """Each area of ``level`` against its ``parent`` on the same sample (covariance accounted for); focus areas
+    are the rows with ``significant_above`` (one-sided, Benjamini-Hochberg adjusted; ``entas.measure.compare``).
+    """
+    round_year = year or survey_year(households)
+    frame, line_list = resolve_lines(households, lines, round_year)
+    design = survey_design(frame, lonely_psu=lonely_psu)
+    table = frame if backend is None else register(backend, frame, "survey_households")
+    return compare_to_parent(table, design, line_list, level=level, parent=parent, measures=measures,
+                             snapshot_id=snapshot_id)
