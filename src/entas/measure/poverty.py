@@ -231,36 +231,20 @@ def poverty(
     """
     if not 0 < confidence < 1:
         raise MeasureError(f"confidence must be in (0, 1), got {confidence}")
-    t = as_table(table)
-    line_list = as_lines(lines)
-    names = [line.name for line in line_list]
-    if len(set(names)) != len(names):
-        raise MeasureError(f"line names must be distinct, got {names}")
-    stats_ = _stats(measures, line_list)
-    size = size or (design.person_weight_column if design else "household_size")
-    _check_inputs(t, welfare, size, line_list, watts="watts" in measures)
     levels = _levels(by)
     level_names = sorted({n for level in levels for n in level})
-    cells = {f"_cell_{n}": _level(t, n).fill_null("NA") for n in level_names}
-    if design is None:
-        info, unit_keys, weight = None, [], ibis.literal(1.0)
-    else:
-        info = design.validate(t)
-        t = design.keyed(t)
-        unit_keys = [STRATUM, *([PSU] if design.psu else []), *([SSU] if design.ssu else [])]
-        weight = t[design.weight]
-    sums = partial_sums(t, unit_keys, cells, welfare, weight, size, line_list, stats_)
-    policy = design.lonely_psu if design else "fail"
+    one_pass = domain_sums(table, design, lines, levels=level_names, measures=measures, welfare=welfare, size=size)
+    line_list = list(one_pass.lines)
     frames = []
     for level in levels:
-        cols = [f"_cell_{n}" for n in level]
-        est = domain_estimates(sums, cols, info, policy, has_psu=bool(design and design.psu),
-                               has_ssu=bool(design and design.ssu))
+        cols = [one_pass.cells[n] for n in level]
+        est = domain_estimates(one_pass.sums, cols, one_pass.info, one_pass.policy, has_psu=one_pass.has_psu,
+                               has_ssu=one_pass.has_ssu)
         area = pl.concat_str([pl.col(c) for c in cols], separator="/") if cols else pl.lit(ALL)
         frames.append(est.select(pl.lit("+".join(level) or ALL).alias("level"), area.alias("area"),
                                  "measure", "line", "estimate", "variance", "deff", "n"))
-    return _tidy(pl.concat(frames), line_list, stats_, levels, info.df if info else None, confidence,
-                 snapshot_id)
+    df = one_pass.info.df if one_pass.info else None
+    return _tidy(pl.concat(frames), line_list, _stats(measures, line_list), levels, df, confidence, snapshot_id)
 
 
 def _tidy(
