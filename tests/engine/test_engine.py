@@ -32,8 +32,10 @@ def test_a_missing_parquet_file_is_an_engine_error(tmp_path: Path) -> None:
         register(connect(), tmp_path / "missing.parquet", "x")
 
 
-@pytest.mark.skipif(importlib.util.find_spec("pyspark") is not None, reason="pyspark is installed")
-def test_pyspark_without_the_extra_names_the_extra() -> None:
+def test_pyspark_without_the_extra_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else
+                        real_find_spec(name, *a))
     with pytest.raises(EngineError, match=r"entas\[spark\]"):
         connect("pyspark")
 

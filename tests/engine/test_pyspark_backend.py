@@ -6,25 +6,16 @@ missing (a missing engine is a failure).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import polars as pl
 import pytest
 
-from entas.engine import connect
 from entas.measure.survey_measures import measure_survey
 from entas.synth import generate
 
 KEYS = ["level", "area", "measure", "line"]
 MEASURES = ["headcount_ratio", "poverty_gap", "poverty_severity", "watts", "number_poor", "mean_consumption"]
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    backend = connect("pyspark")
-    yield backend
-    backend._session.stop()
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ entas sample with district lines.
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import polars as pl
 import pytest
 
+from entas.engine import register
 from entas.measure import poverty
 from entas.survey.design import SurveyDesign
 
@@ -56,15 +56,21 @@ def load(name: str) -> pl.DataFrame:
                                                           "psu": pl.Utf8, "stratum": pl.Utf8})
 
 
-@functools.cache
-def result(case: str) -> pl.DataFrame:
-    spec = CASES[case]
-    frame = load(spec["file"]).with_columns(unit=pl.lit(1))
-    design = SurveyDesign(weight=spec.get("weight", "pw"), person_weight_column=spec.get("size", "size"),
-                          **spec["design"])
-    out = poverty(frame, design, spec.get("lines", API_LINES), by=spec.get("by", API_BY),
-                  welfare=spec.get("welfare", "api00"))
-    return out.with_columns(pl.col("area").str.to_lowercase(), pl.col("line").fill_null(""))
+_RESULTS: dict[tuple[str, str], pl.DataFrame] = {}
+
+
+def result(case: str, engine: str = "duckdb", backend: Any = None) -> pl.DataFrame:
+    """The case measured on ``engine`` (computed once per run)."""
+    if (case, engine) not in _RESULTS:
+        spec = CASES[case]
+        frame = load(spec["file"]).with_columns(unit=pl.lit(1))
+        table = frame if backend is None else register(backend, frame, f"r_case_{case}")
+        design = SurveyDesign(weight=spec.get("weight", "pw"), person_weight_column=spec.get("size", "size"),
+                              **spec["design"])
+        out = poverty(table, design, spec.get("lines", API_LINES), by=spec.get("by", API_BY),
+                      welfare=spec.get("welfare", "api00"))
+        _RESULTS[case, engine] = out.with_columns(pl.col("area").str.to_lowercase(), pl.col("line").fill_null(""))
+    return _RESULTS[case, engine]
 
 
 REFERENCES = pl.read_csv(
@@ -82,10 +88,17 @@ def close(ours: float | None, ref: float | None, rtol: float, atol: float = 0.0)
     return abs(ours - ref) <= rtol * abs(ref) + atol
 
 
+@pytest.fixture(params=["duckdb", "pyspark"])
+def engine(request: pytest.FixtureRequest) -> tuple[str, Any]:
+    """Each reference row is checked on both engines: the same analytics code on DuckDB and on PySpark."""
+    name = str(request.param)
+    return name, (request.getfixturevalue("spark") if name == "pyspark" else None)
+
+
 @pytest.mark.parametrize("ref", ROWS, ids=[f"{r['case']}-{r['level']}-{r['area']}-{r['measure']}-{r['line']}"
                                            for r in ROWS])
-def test_matches_r_survey(ref: dict[str, Any]) -> None:
-    ours = result(ref["case"]).filter(
+def test_matches_r_survey(ref: dict[str, Any], engine: tuple[str, Any]) -> None:
+    ours = result(ref["case"], *engine).filter(
         (pl.col("level") == ref["level"]) & (pl.col("area") == ref["area"]) & (pl.col("measure") == ref["measure"])
         & (pl.col("line") == ref["line"]))
     assert ours.height == 1, f"{ours.height} rows for {ref}"
