@@ -41,6 +41,8 @@ test-full: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_synth.py --scale 1.0
 	$(BIN)/python benchmarks/bench_import.py
+	$(BIN)/python -m pip install --quiet samplics
+	$(BIN)/python benchmarks/bench_measure.py suite --households 1000000
 
 dictionary: $(STAMP)
 	$(BIN)/entas dictionary --out docs/data-dictionary.md
