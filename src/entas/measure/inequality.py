@@ -54,7 +54,7 @@ from scipy import stats
 
 from entas.engine import as_table, to_polars
 from entas.errors import MeasureError, WelfareError
-from entas.measure.inequality_influence import distinct_values, domain_stats, influence_rows
+from entas.measure.inequality_influence import cumulative_rows, domain_quantiles, domain_stats, influence_rows
 from entas.measure.linearization import domain_estimates
 from entas.measure.poverty import ALL, CENSUS_NOTE, _level, _levels, _Stat, _tidy
 from entas.survey.design import PSU, SSU, STRATUM, DesignInfo, SurveyDesign
@@ -110,7 +110,8 @@ def _partial_sums(rows: ir.Table, unit_keys: Sequence[str], names: Sequence[str]
         u = rows[f"_u_{m}"]
         aggs |= {f"alpha__{m}": (pw * u).sum(), f"a2__{m}": (pw * u * u).sum(), f"qab__{m}": (pw * pw * u).sum(),
                  f"qaa__{m}": (pw * pw * u * u).sum()}
-    wide = to_polars(rows.group_by([*unit_keys, *KEYS]).aggregate(**aggs))
+    wide = rows.group_by([*unit_keys, *KEYS]).aggregate(**aggs)
+    wide = to_polars(wide.mutate(**{k: wide[k].cast("string") for k in unit_keys}))  # the design's text keys
     keys = [*unit_keys, *KEYS]
     return pl.concat([wide.select(
         *keys, pl.lit(m).alias("measure"), pl.lit("").alias("line"), pl.lit("total").alias("kind"),
@@ -134,12 +135,20 @@ def _woodruff(vals: ir.Table, f50: pl.DataFrame, t_value: float) -> pl.DataFrame
 
 
 def person_rows(t: ir.Table, design: SurveyDesign | None, welfare: str, size: str,
-                weight: Any | None = None) -> tuple[ir.Table, DesignInfo | None, list[str]]:
-    """The keyed table with ``_y`` and ``_pw``, the design info (None for a census) and the unit key columns."""
+                weight: Any | None = None, *, text_keys: bool = True) -> tuple[ir.Table, DesignInfo | None, list[str]]:
+    """The keyed table with ``_y`` and ``_pw``, the design info (None for a census) and the unit key columns.
+
+    ``text_keys=False``: the unit keys keep the design columns' own types (cast to text after aggregation).
+    """
     if design is None:
         return t.mutate(_y=t[welfare].cast("float64"), _pw=t[size].cast("float64")), None, []
     info = design.validate(t)
-    t = design.keyed(t)
+    if text_keys:
+        t = design.keyed(t)
+    else:
+        raw = {STRATUM: t[design.strata] if design.strata else ibis.literal("all"),
+               **({PSU: t[design.psu]} if design.psu else {}), **({SSU: t[design.ssu]} if design.ssu else {})}
+        t = t.mutate(**raw)
     w = t[design.weight] if weight is None else weight
     unit_keys = [STRATUM, *([PSU] if design.psu else []), *([SSU] if design.ssu else [])]
     return t.mutate(_y=t[welfare].cast("float64"), _pw=(w * t[size]).cast("float64")), info, unit_keys
@@ -169,17 +178,27 @@ def inequality(
     size = size or (design.person_weight_column if design else "household_size")
     check_welfare(t, welfare, size, wanted)
     levels = _levels(by)
-    t, info, unit_keys = person_rows(t, design, welfare, size)
-    rows = stacked(t, levels, [*unit_keys, "_y", "_pw"])
-    vals = distinct_values(rows, KEYS)
-    dom = domain_stats(vals, KEYS)
-    point = to_polars(dom.select(*KEYS, *wanted, "n", "F50"))
+    t, info, unit_keys = person_rows(t, design, welfare, size, text_keys=False)
+    with cumulative_rows(stacked(t, levels, [*unit_keys, "_y", "_pw"]), KEYS).cache() as cum:  # one window pass
+        vals = cum.join(ibis.memtable(to_polars(domain_quantiles(cum, KEYS))), list(KEYS))
+        dom = to_polars(domain_stats(vals, KEYS))
+        raw = _estimates(cum, dom, info, design, unit_keys, wanted, confidence)
+    raw = raw.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure",
+                     pl.lit("").alias("line"), "estimate", "variance", "deff", "n")
+    stats_ = [_Stat(m, "", "total", m) for m in wanted]
+    return _tidy(raw, [], stats_, levels, info.df if info else None, confidence, snapshot_id)
+
+
+def _estimates(vals: ir.Table, dom: pl.DataFrame, info: DesignInfo | None, design: SurveyDesign | None,
+               unit_keys: Sequence[str], wanted: Sequence[str], confidence: float) -> pl.DataFrame:
+    """Per (domain, measure): estimate, variance, deff and n from the cumulative rows and domain statistics."""
+    point = dom.select(*KEYS, *wanted, "n", "F50")
     raw = long_estimates(point, KEYS, wanted).with_columns(pl.col("n").cast(pl.Int64))
     if info is None:
         raw = raw.with_columns(variance=pl.lit(None, dtype=pl.Float64), deff=pl.lit(None, dtype=pl.Float64))
     else:
         assert design is not None
-        with_u, names = influence_rows(rows, vals, dom, KEYS, wanted)
+        with_u, names = influence_rows(vals, ibis.memtable(dom), KEYS, wanted)
         sums = _partial_sums(with_u, unit_keys, names)
         est = domain_estimates(sums, list(KEYS), info, design.lonely_psu, has_psu=bool(design.psu),
                                has_ssu=bool(design.ssu)).select(*KEYS, "measure", "variance", "deff")
@@ -190,7 +209,4 @@ def inequality(
             est = pl.concat([est.filter(pl.col("measure") != "median_cdf"),
                              _woodruff(vals, f50, t_value).with_columns(deff=pl.lit(None, dtype=pl.Float64))])
         raw = raw.join(est, on=[*KEYS, "measure"], how="left")
-    raw = raw.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure",
-                     pl.lit("").alias("line"), "estimate", "variance", "deff", "n")
-    stats_ = [_Stat(m, "", "total", m) for m in wanted]
-    return _tidy(raw, [], stats_, levels, info.df if info else None, confidence, snapshot_id)
+    return raw

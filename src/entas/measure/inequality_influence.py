@@ -7,6 +7,9 @@ every domain is estimated in one query.
 
 Distinct values. Rows are first reduced to one row per (keys, y) with ``W_g = sum W``; ``C_g`` and ``CY_g``
 are the cumulative sums of W and W y through y_g (ties together, so results do not depend on row order).
+``inequality`` itself skips that reduction (``cumulative_rows``): RANGE windows over the rows ordered by y give
+every row its value's ``C_g`` and ``CY_g`` (ties are peers), so the row sums equal the distinct-value sums;
+the jackknife (``entas.measure.replicate``) still uses ``distinct_values``.
 
 Quantile Q(p) (R survey's ``qrule = "math"``): the smallest y_g with ``C_g / N >= p``; a share within
 ``TIE = 1e-12`` (relative) of p counts as reaching p (an exact tie in exact arithmetic). ``T(p) = sum W y
@@ -33,6 +36,34 @@ def distinct_values(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
     whole = ibis.window(group_by=list(keys))
     vals = vals.mutate(_c=vals["_wg"].sum().over(cum), _cy=(vals["_wg"] * vals["_y"]).sum().over(cum),
                        _nt=vals["_wg"].sum().over(whole))
+    return _with_quantiles(vals.mutate(_mid=vals["_c"] - vals["_wg"] / 2.0), keys)
+
+
+def cumulative_rows(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """``rows`` with the columns of ``distinct_values`` per row, without reducing them to distinct values.
+
+    ``_c`` and ``_cy`` are RANGE windows ordered by y (ties are peers, so every row of a distinct value gets its
+    ``C_g`` and ``CY_g``); ``_mid`` = (C_g + C_{g-1}) / 2 = C_g - W_g / 2 from the same sort (the cumulative W
+    from y_g on is N - C_{g-1}). ``_wg`` is the row's W and ``_ng`` 1, so sums over rows equal the sums over
+    distinct values of ``domain_stats``.
+    """
+    through = ibis.window(group_by=list(keys), order_by="_y", range=(None, 0))
+    onward = ibis.window(group_by=list(keys), order_by="_y", range=(0, None))
+    whole = ibis.window(group_by=list(keys))
+    pw = rows["_pw"]
+    r = rows.mutate(_wg=pw, _ng=ibis.literal(1, "int64"), _c=pw.sum().over(through),
+                    _cy=(pw * rows["_y"]).sum().over(through), _from=pw.sum().over(onward), _nt=pw.sum().over(whole))
+    return r.mutate(_mid=(r["_c"] + (r["_nt"] - r["_from"])) / 2.0).drop("_from")
+
+
+def domain_quantiles(vals: ir.Table, keys: Sequence[str]) -> ir.Table:
+    """Per domain, the quantiles of ``QUANTILES`` from cumulative rows (joined back to them for ``domain_stats``)."""
+    return vals.group_by(list(keys)).aggregate(
+        **{name: vals["_y"].min(where=vals["_c"] >= p * (1 - TIE) * vals["_nt"]) for name, p in QUANTILES.items()})
+
+
+def _with_quantiles(vals: ir.Table, keys: Sequence[str]) -> ir.Table:
+    whole = ibis.window(group_by=list(keys))
     reached = {name: ibis.ifelse(vals["_c"] >= p * (1 - TIE) * vals["_nt"], vals["_y"], ibis.null("float64"))
                for name, p in QUANTILES.items()}
     return vals.mutate(**{name: expr.min().over(whole) for name, expr in reached.items()})
@@ -40,11 +71,11 @@ def distinct_values(rows: ir.Table, keys: Sequence[str]) -> ir.Table:
 
 def domain_stats(vals: ir.Table, keys: Sequence[str]) -> ir.Table:
     """Per domain: NW = N = sum W, B = sum W y, A = sum W y log y, L = sum W log y, the Gini sum, quantiles, T(p), n."""
-    y, wg, c = vals["_y"], vals["_wg"], vals["_c"]
+    y, wg = vals["_y"], vals["_wg"]
     logy = ibis.greatest(y, 1e-300).ln()
     aggs: dict[str, Any] = {
         "NW": wg.sum(), "B": (wg * y).sum(), "A": (wg * y * logy).sum(), "L": (wg * logy).sum(),
-        "G2": (y * wg * (c - wg / 2.0)).sum(), "n": vals["_ng"].sum(),
+        "G2": (y * wg * vals["_mid"]).sum(), "n": vals["_ng"].sum(),
         **{name: vals[name].max() for name in QUANTILES},
         **{f"T{name[1:]}": (wg * y).sum(where=y <= vals[name]) for name in SHARE_CUTS},
         "C50": wg.sum(where=y <= vals["q50"]),
@@ -59,14 +90,16 @@ def domain_stats(vals: ir.Table, keys: Sequence[str]) -> ir.Table:
     )
 
 
-def influence_rows(rows: ir.Table, vals: ir.Table, dom: ir.Table, keys: Sequence[str],
+def influence_rows(rows: ir.Table, dom: ir.Table, keys: Sequence[str],
                    measures: Sequence[str]) -> tuple[ir.Table, list[str]]:
     """``rows`` with one influence column ``_u_<m>`` per measure m, and the names of those measures.
+
+    ``rows``: the rows with their cumulative ``_c`` and ``_cy`` (``cumulative_rows``); ``dom``: ``domain_stats``.
 
     u is per unit of W (the linearized total is sum W u); ``median_cdf`` is the linearized share of persons at
     or below the median (for Woodruff's interval).
     """
-    j = rows.join(vals.select(*keys, "_y", "_c", "_cy"), [*keys, "_y"]).join(dom, list(keys))
+    j = rows.join(dom, list(keys))
     y, n_, b = j["_y"], j["NW"], j["B"]
     logy = ibis.greatest(y, 1e-300).ln()
 
