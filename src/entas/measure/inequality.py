@@ -56,7 +56,7 @@ from entas.engine import as_table, to_polars
 from entas.errors import MeasureError, WelfareError
 from entas.measure.inequality_influence import cumulative_rows, domain_quantiles, domain_stats, influence_rows
 from entas.measure.linearization import domain_estimates
-from entas.measure.poverty import ALL, CENSUS_NOTE, _level, _levels, _Stat, _tidy
+from entas.measure.poverty import ALL, CENSUS_NOTE, Statistic, level_expression, parse_levels, tidy_results
 from entas.survey.design import PSU, SSU, STRATUM, DesignInfo, SurveyDesign
 
 MEASURES = ("mean_consumption", "median_consumption", "gini", "theil", "mld", "palma", "qsr", "bottom40_share")
@@ -93,7 +93,8 @@ def stacked(t: ir.Table, levels: Sequence[tuple[str, ...]], keep: Sequence[str])
     """The rows once per level, with ``_level`` and ``_domain`` (area values joined by ``/``) and ``keep``."""
     parts = []
     for level in levels:
-        domain = ibis.literal("/").join([_level(t, n).fill_null("NA") for n in level]) if level else ibis.literal(ALL)
+        values = [level_expression(t, n).fill_null("NA") for n in level]
+        domain = ibis.literal("/").join(values) if level else ibis.literal(ALL)
         parts.append(t.select(*keep, _level=ibis.literal("+".join(level) or ALL), _domain=domain))
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
@@ -177,7 +178,7 @@ def inequality(
     t = as_table(table)
     size = size or (design.person_weight_column if design else "household_size")
     check_welfare(t, welfare, size, wanted)
-    levels = _levels(by)
+    levels = parse_levels(by)
     t, info, unit_keys = person_rows(t, design, welfare, size, text_keys=False)
     with cumulative_rows(stacked(t, levels, [*unit_keys, "_y", "_pw"]), KEYS).cache() as cum:  # one window pass
         vals = cum.join(ibis.memtable(to_polars(domain_quantiles(cum, KEYS))), list(KEYS))
@@ -185,8 +186,8 @@ def inequality(
         raw = _estimates(cum, dom, info, design, unit_keys, wanted, confidence)
     raw = raw.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure",
                      pl.lit("").alias("line"), "estimate", "variance", "deff", "n")
-    stats_ = [_Stat(m, "", "total", m) for m in wanted]
-    return _tidy(raw, [], stats_, levels, info.df if info else None, confidence, snapshot_id)
+    stats_ = [Statistic(m, "", "total", m) for m in wanted]
+    return tidy_results(raw, [], stats_, levels, info.df if info else None, confidence, snapshot_id)
 
 
 def _estimates(vals: ir.Table, dom: pl.DataFrame, info: DesignInfo | None, design: SurveyDesign | None,

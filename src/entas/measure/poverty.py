@@ -68,7 +68,9 @@ class Line:
 
 
 @dataclass(frozen=True)
-class _Stat:
+class Statistic:
+    """One estimated statistic: its measure, line name, kind (ratio or total) and partial-sum column."""
+
     measure: str
     line: str  # "" for measures without a line
     kind: Kind
@@ -99,7 +101,7 @@ def as_lines(lines: Mapping[str, float | int | str] | float | int | str | Sequen
     return out
 
 
-def _level(t: ir.Table, name: str) -> Any:
+def level_expression(t: ir.Table, name: str) -> Any:
     """The string expression of one level's area value."""
     if name in AREA_LEVELS:
         width = AREA_LEVELS[name]
@@ -113,7 +115,7 @@ def _level(t: ir.Table, name: str) -> Any:
     raise MeasureError(f"unknown level {name!r}: not an area level ({', '.join(AREA_LEVELS)}, all) nor a column")
 
 
-def _levels(by: Sequence[str | Sequence[str]]) -> list[tuple[str, ...]]:
+def parse_levels(by: Sequence[str | Sequence[str]]) -> list[tuple[str, ...]]:
     if isinstance(by, str):
         by = [by]
     levels: list[tuple[str, ...]] = []
@@ -125,24 +127,24 @@ def _levels(by: Sequence[str | Sequence[str]]) -> list[tuple[str, ...]]:
     return levels
 
 
-def _stats(measures: Sequence[str], lines: Sequence[Line]) -> list[_Stat]:
+def statistics_for(measures: Sequence[str], lines: Sequence[Line]) -> list[Statistic]:
     unknown = [m for m in measures if m not in MEASURES]
     if unknown:
         raise MeasureError(f"unknown measures {unknown}; known: {', '.join(MEASURES)}")
     if any(m in LINE_MEASURES for m in measures) and not lines:
         raise MeasureError("poverty measures need at least one line")
-    out: list[_Stat] = []
+    out: list[Statistic] = []
     for m in MEASURES:
         if m not in measures:
             continue
         if m in RATIO_MEASURES:
-            out += [_Stat(m, line.name, "ratio", f"{m}__{i}") for i, line in enumerate(lines)]
+            out += [Statistic(m, line.name, "ratio", f"{m}__{i}") for i, line in enumerate(lines)]
         elif m == "number_poor":
-            out += [_Stat(m, line.name, "total", f"headcount_ratio__{i}") for i, line in enumerate(lines)]
+            out += [Statistic(m, line.name, "total", f"headcount_ratio__{i}") for i, line in enumerate(lines)]
         elif m == "mean_consumption":
-            out.append(_Stat(m, "", "ratio", "mean_consumption"))
+            out.append(Statistic(m, "", "ratio", "mean_consumption"))
         else:
-            out.append(_Stat(m, "", "total", "population"))
+            out.append(Statistic(m, "", "total", "population"))
     return out
 
 
@@ -171,7 +173,7 @@ def _check_inputs(t: ir.Table, welfare: str, size: str, lines: Sequence[Line], w
 
 def partial_sums(
     t: ir.Table, unit_keys: Sequence[str], cells: Mapping[str, Any], welfare: str, weight: Any, size: str,
-    lines: Sequence[Line], stats_: Sequence[_Stat],
+    lines: Sequence[Line], stats_: Sequence[Statistic],
 ) -> pl.DataFrame:
     """One engine pass: partial sums per (units, cells) of w m f, (w m f)^2 etc. for every statistic, long."""
     y = t[welfare].cast("float64")
@@ -231,7 +233,7 @@ def poverty(
     """
     if not 0 < confidence < 1:
         raise MeasureError(f"confidence must be in (0, 1), got {confidence}")
-    levels = _levels(by)
+    levels = parse_levels(by)
     level_names = sorted({n for level in levels for n in level})
     one_pass = domain_sums(table, design, lines, levels=level_names, measures=measures, welfare=welfare, size=size)
     line_list = list(one_pass.lines)
@@ -244,11 +246,12 @@ def poverty(
         frames.append(est.select(pl.lit("+".join(level) or ALL).alias("level"), area.alias("area"),
                                  "measure", "line", "estimate", "variance", "deff", "n"))
     df = one_pass.info.df if one_pass.info else None
-    return _tidy(pl.concat(frames), line_list, _stats(measures, line_list), levels, df, confidence, snapshot_id)
+    stats_ = statistics_for(measures, line_list)
+    return tidy_results(pl.concat(frames), line_list, stats_, levels, df, confidence, snapshot_id)
 
 
-def _tidy(
-    raw: pl.DataFrame, lines: Sequence[Line], stats_: Sequence[_Stat], levels: Sequence[tuple[str, ...]],
+def tidy_results(
+    raw: pl.DataFrame, lines: Sequence[Line], stats_: Sequence[Statistic], levels: Sequence[tuple[str, ...]],
     df: int | None, confidence: float, snapshot_id: str | None,
 ) -> pl.DataFrame:
     rp = {line.name: line.rp for line in lines}
@@ -314,10 +317,10 @@ def domain_sums(
     names = [line.name for line in line_list]
     if len(set(names)) != len(names):
         raise MeasureError(f"line names must be distinct, got {names}")
-    stats_ = _stats(measures, line_list)
+    stats_ = statistics_for(measures, line_list)
     size = size or (design.person_weight_column if design else "household_size")
     _check_inputs(t, welfare, size, line_list, watts="watts" in measures)
-    cells = {f"_cell_{n}": (_level(t, n) if n != ALL else ibis.literal(ALL)).fill_null("NA") for n in levels}
+    cells = {f"_cell_{n}": (level_expression(t, n) if n != ALL else ibis.literal(ALL)).fill_null("NA") for n in levels}
     if design is None:
         info, unit_keys, weight = None, [], ibis.literal(1.0)
     else:

@@ -63,13 +63,13 @@ from entas.measure.poverty import MEASURES as POVERTY_MEASURES
 from entas.measure.poverty import (
     METHOD_VERSION,
     Line,
+    Statistic,
     _check_inputs,
-    _levels,
-    _Stat,
-    _stats,
-    _tidy,
     as_lines,
+    parse_levels,
     partial_sums,
+    statistics_for,
+    tidy_results,
 )
 from entas.survey.design import PSU, STRATUM, DesignInfo, SurveyDesign
 
@@ -127,7 +127,7 @@ def _inequality_thetas(e: ir.Table, measures: Sequence[str]) -> pl.DataFrame:
         *REP_KEYS, "measure", pl.lit("").alias("line"), pl.col("estimate").alias("theta"), pl.col("n").cast(pl.Int64))
 
 
-def _poverty_thetas(e: ir.Table, welfare: str, lines: Sequence[Line], stats_: Sequence[_Stat]) -> pl.DataFrame:
+def _poverty_thetas(e: ir.Table, welfare: str, lines: Sequence[Line], stats_: Sequence[Statistic]) -> pl.DataFrame:
     cells = {k: e[k] for k in REP_KEYS}
     sums = partial_sums(e, [], cells, welfare, e["_rw"], "_m", lines, stats_)
     est = domain_estimates(sums, list(REP_KEYS), None, "fail", has_psu=False, has_ssu=False)
@@ -194,13 +194,13 @@ def jackknife(
     ineq = [m for m in INEQUALITY_MEASURES if m in measures]
     pov = [m for m in POVERTY_MEASURES if m in measures and m not in INEQUALITY_MEASURES]
     line_list = as_lines(lines) if pov else []
-    pov_stats = _stats(pov, line_list) if pov else []
+    pov_stats = statistics_for(pov, line_list) if pov else []
     t = as_table(table)
     size = size or design.person_weight_column
     check_welfare(t, welfare, size, ineq)
     if pov:
         _check_inputs(t, welfare, size, line_list, watts="watts" in pov)
-    levels = _levels(by)
+    levels = parse_levels(by)
     if design.psu is None:  # each household its own PSU, numbered in an order of all columns (deterministic up to
         # identical rows, which are interchangeable)
         t = t.mutate(_entas_row=ibis.row_number().over(order_by=list(t.columns)).cast("string"))
@@ -220,6 +220,6 @@ def jackknife(
     est = _variance(pl.concat(parts), pairs, reps)
     raw = est.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure", "line",
                      "estimate", "variance", pl.lit(None, dtype=pl.Float64).alias("deff"), pl.col("n").cast(pl.Int64))
-    stats_ = [_Stat(m, "", "total", m) for m in ineq] + pov_stats
+    stats_ = [Statistic(m, "", "total", m) for m in ineq] + pov_stats
     df = reps.height - reps["_rep_stratum"].n_unique()
-    return _tidy(raw, line_list, stats_, levels, df, confidence, snapshot_id).with_columns(method=pl.lit(METHOD))
+    return tidy_results(raw, line_list, stats_, levels, df, confidence, snapshot_id).with_columns(method=pl.lit(METHOD))
