@@ -53,3 +53,19 @@ class WelfareError(EntasError):
 
 class MeasureError(EntasError):
     """A measurement request that cannot be met (unknown measure or level, missing line or column)."""
+
+
+class TargetingError(EntasError):
+    """A proxy-means test that cannot be fitted or applied (missing covariates, too few households, bad cut-off)."""
+
+
+class SmallAreaError(EntasError):
+    """A small-area model that cannot be fitted (too few areas, non-positive sampling variances, no convergence)."""
+
+
+class DeprivationError(EntasError):
+    """A deprivation index specification that does not fit the registry (unknown indicator, weights, cut-off k)."""
+
+
+class HotSpotError(EntasError):
+    """Spatial statistics that cannot be computed (no neighbours, unknown areas, too few areas)."""

@@ -1,0 +1,1 @@
+"""Pockets of poverty: small-area estimates, deprivations, spatial hot spots and the ranked pocket list."""
