@@ -337,10 +337,10 @@ def _survey_households(survey: str | None, home: Path) -> tuple[pl.DataFrame, st
 
 
 def _readable_measures(result: pl.DataFrame) -> pl.DataFrame:
-    """The columns a reader needs, with ratio measures in percent."""
-    from entas.measure.poverty import RATIO_MEASURES
+    """The columns a reader needs, with ratio measures (and SST, on the poverty gap's scale) in percent."""
+    from entas.measure.poverty import RATIO_MEASURES, SST
 
-    pct = pl.col("measure").is_in(list(RATIO_MEASURES))
+    pct = pl.col("measure").is_in([*RATIO_MEASURES, SST])
     columns = ("estimate", "se", "ci_low", "ci_high")
     scaled = [pl.when(pct).then(pl.col(c) * 100).otherwise(pl.col(c)).alias(c) for c in columns]
     return result.select("level", "area", "measure", "line", *scaled, "cv", "deff", "n")

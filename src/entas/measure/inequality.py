@@ -104,18 +104,19 @@ def long_estimates(dom: pl.DataFrame, keys: Sequence[str], measures: Sequence[st
     return dom.unpivot(on=list(measures), index=[*keys, "n"], variable_name="measure", value_name="estimate")
 
 
-def _partial_sums(rows: ir.Table, unit_keys: Sequence[str], names: Sequence[str]) -> pl.DataFrame:
+def influence_sums(rows: ir.Table, unit_keys: Sequence[str], names: Sequence[str],
+                   keys: Sequence[str] = KEYS) -> pl.DataFrame:
+    """Partial sums per (design units, ``keys``) of the influence values ``_u_<name>``, as totals (long)."""
     pw = rows["_pw"]
     aggs: dict[str, Any] = {"beta": pw.sum(), "qbb": (pw * pw).sum(), "n": rows.count()}
     for m in names:
         u = rows[f"_u_{m}"]
         aggs |= {f"alpha__{m}": (pw * u).sum(), f"a2__{m}": (pw * u * u).sum(), f"qab__{m}": (pw * pw * u).sum(),
                  f"qaa__{m}": (pw * pw * u * u).sum()}
-    wide = rows.group_by([*unit_keys, *KEYS]).aggregate(**aggs)
+    wide = rows.group_by([*unit_keys, *keys]).aggregate(**aggs)
     wide = to_polars(wide.mutate(**{k: wide[k].cast("string") for k in unit_keys}))  # the design's text keys
-    keys = [*unit_keys, *KEYS]
     return pl.concat([wide.select(
-        *keys, pl.lit(m).alias("measure"), pl.lit("").alias("line"), pl.lit("total").alias("kind"),
+        *unit_keys, *keys, pl.lit(m).alias("measure"), pl.lit("").alias("line"), pl.lit("total").alias("kind"),
         *(pl.col(f"{k}__{m}").alias(k) for k in ("alpha", "qaa", "qab", "a2")), "beta", "qbb",
         pl.col("n").cast(pl.Int64)) for m in names])
 
@@ -200,7 +201,7 @@ def _estimates(vals: ir.Table, dom: pl.DataFrame, info: DesignInfo | None, desig
     else:
         assert design is not None
         with_u, names = influence_rows(vals, ibis.memtable(dom), KEYS, wanted)
-        sums = _partial_sums(with_u, unit_keys, names)
+        sums = influence_sums(with_u, unit_keys, names)
         est = domain_estimates(sums, list(KEYS), info, design.lonely_psu, has_psu=bool(design.psu),
                                has_ssu=bool(design.ssu)).select(*KEYS, "measure", "variance", "deff")
         if "median_consumption" in wanted:

@@ -7,6 +7,8 @@ consumption per month in rupiah; **a person is poor when y < z, strictly**):
   Thorbecke 1984): the person-weighted mean of ``1(y < z) (1 - y/z)^alpha``;
 - ``watts`` (Watts 1968): the mean of ``1(y < z) ln(z/y)``; needs y > 0 for every household (an error says
   how many are not);
+- ``sst``: the Sen-Shorrocks-Thon index P1 (1 + Gini of the gap ratios), computed and linearized by
+  ``entas.measure.sst`` (a rank statistic: not a sum of household values, so not in the one-pass sums);
 - ``number_poor``: the total ``sum(w m 1(y < z))``; ``mean_consumption``: the person-weighted mean of y;
   ``population``: the total ``sum(w m)`` (the last two do not depend on the line: ``line`` is null).
 
@@ -27,7 +29,7 @@ Output: one tidy Polars frame, one row per (level, area, measure, line): ``level
 line_rp, estimate, se, ci_low, ci_high, cv, deff, n, df, method, snapshot_id, note``.
 
 Limits: no calibration or post-stratification adjustment of the variance (weights are taken as given);
-Sen-Shorrocks-Thon, inequality and replicate weights are not in this module.
+inequality and replicate weights are not in this module.
 """
 
 from __future__ import annotations
@@ -49,8 +51,11 @@ from entas.survey.design import PSU, SSU, STRATUM, DesignInfo, LonelyPolicy, Sur
 METHOD_VERSION = "entas.measure 0.1"
 CENSUS_NOTE = "census: no sampling error"
 RATIO_MEASURES = ("headcount_ratio", "poverty_gap", "poverty_severity", "watts")
-MEASURES = (*RATIO_MEASURES, "number_poor", "mean_consumption", "population")
-LINE_MEASURES = frozenset((*RATIO_MEASURES, "number_poor"))
+SST = "sst"
+MEASURES = (*RATIO_MEASURES, SST, "number_poor", "mean_consumption", "population")
+SUM_MEASURES = tuple(m for m in MEASURES if m != SST)
+"""The measures that are ratios or totals of household values (``domain_sums``); SST is a rank statistic."""
+LINE_MEASURES = frozenset((*RATIO_MEASURES, SST, "number_poor"))
 AREA_LEVELS = {"province": 2, "district": 5, "subdistrict": 8, "village": 13}
 ALL = "all"
 _FGT_ALPHA = {"headcount_ratio": 0, "poverty_gap": 1, "poverty_severity": 2}
@@ -139,6 +144,8 @@ def statistics_for(measures: Sequence[str], lines: Sequence[Line]) -> list[Stati
             continue
         if m in RATIO_MEASURES:
             out += [Statistic(m, line.name, "ratio", f"{m}__{i}") for i, line in enumerate(lines)]
+        elif m == SST:
+            out += [Statistic(m, line.name, "total", SST) for line in lines]
         elif m == "number_poor":
             out += [Statistic(m, line.name, "total", f"headcount_ratio__{i}") for i, line in enumerate(lines)]
         elif m == "mean_consumption":
@@ -148,7 +155,8 @@ def statistics_for(measures: Sequence[str], lines: Sequence[Line]) -> list[Stati
     return out
 
 
-def _check_inputs(t: ir.Table, welfare: str, size: str, lines: Sequence[Line], watts: bool) -> None:
+def check_inputs(t: ir.Table, welfare: str, size: str, lines: Sequence[Line], watts: bool) -> None:
+    """MeasureError/WelfareError for missing columns, missing welfare, bad sizes or lines, y <= 0 for Watts."""
     for column in [welfare, size, *(line.column for line in lines if line.column)]:
         if column not in t.columns:
             raise MeasureError(f"column {column!r} is not in the table")
@@ -235,18 +243,29 @@ def poverty(
         raise MeasureError(f"confidence must be in (0, 1), got {confidence}")
     levels = parse_levels(by)
     level_names = sorted({n for level in levels for n in level})
-    one_pass = domain_sums(table, design, lines, levels=level_names, measures=measures, welfare=welfare, size=size)
-    line_list = list(one_pass.lines)
-    frames = []
-    for level in levels:
-        cols = [one_pass.cells[n] for n in level]
-        est = domain_estimates(one_pass.sums, cols, one_pass.info, one_pass.policy, has_psu=one_pass.has_psu,
-                               has_ssu=one_pass.has_ssu)
-        area = pl.concat_str([pl.col(c) for c in cols], separator="/") if cols else pl.lit(ALL)
-        frames.append(est.select(pl.lit("+".join(level) or ALL).alias("level"), area.alias("area"),
-                                 "measure", "line", "estimate", "variance", "deff", "n"))
-    df = one_pass.info.df if one_pass.info else None
+    line_list = as_lines(lines)
     stats_ = statistics_for(measures, line_list)
+    sums_measures = [m for m in measures if m != SST]
+    frames, df = [], None
+    if sums_measures:
+        one_pass = domain_sums(table, design, line_list, levels=level_names, measures=sums_measures,
+                               welfare=welfare, size=size)
+        for level in levels:
+            cols = [one_pass.cells[n] for n in level]
+            est = domain_estimates(one_pass.sums, cols, one_pass.info, one_pass.policy, has_psu=one_pass.has_psu,
+                                   has_ssu=one_pass.has_ssu)
+            area = pl.concat_str([pl.col(c) for c in cols], separator="/") if cols else pl.lit(ALL)
+            frames.append(est.select(pl.lit("+".join(level) or ALL).alias("level"), area.alias("area"),
+                                     "measure", "line", "estimate", "variance", "deff", "n"))
+        df = one_pass.info.df if one_pass.info else None
+    if SST in measures:
+        from entas.measure.sst import sst_raw  # sst builds on inequality, which builds on this module
+
+        t = as_table(table)
+        person_size = size or (design.person_weight_column if design else "household_size")
+        check_inputs(t, welfare, person_size, line_list, watts=False)
+        raw, df = sst_raw(t, design, line_list, levels, welfare=welfare, size=person_size)
+        frames.append(raw)
     return tidy_results(pl.concat(frames), line_list, stats_, levels, df, confidence, snapshot_id)
 
 
@@ -317,9 +336,12 @@ def domain_sums(
     names = [line.name for line in line_list]
     if len(set(names)) != len(names):
         raise MeasureError(f"line names must be distinct, got {names}")
+    if SST in measures:
+        raise MeasureError("sst is a rank statistic, not a sum of household values: measure it with poverty() or "
+                           "entas.measure.sst (no covariance with other domains, no subgroup decomposition)")
     stats_ = statistics_for(measures, line_list)
     size = size or (design.person_weight_column if design else "household_size")
-    _check_inputs(t, welfare, size, line_list, watts="watts" in measures)
+    check_inputs(t, welfare, size, line_list, watts="watts" in measures)
     cells = {f"_cell_{n}": (level_expression(t, n) if n != ALL else ibis.literal(ALL)).fill_null("NA") for n in levels}
     if design is None:
         info, unit_keys, weight = None, [], ibis.literal(1.0)

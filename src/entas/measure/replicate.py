@@ -2,9 +2,9 @@
 
 What it computes: the same statistics as ``entas.measure.inequality`` (mean and median consumption, Gini,
 Theil, MLD, Palma, QSR, bottom-40% share) and ``entas.measure.poverty`` (headcount ratio, poverty gap and
-severity, Watts, number poor, population), each estimated on the full sample and on every jackknife replicate,
-with the variance of the replicates. It exists to check the Taylor-linearized SEs of those modules with an
-independent method (issue 3), and to give a replicate-based SE for any of them.
+severity, Watts, Sen-Shorrocks-Thon, number poor, population), each estimated on the full sample and on every
+jackknife replicate, with the variance of the replicates. It exists to check the Taylor-linearized SEs of those
+modules with an independent method (issue 3), and to give a replicate-based SE for any of them.
 
 Replicates (R survey's ``as.svrepdesign(design, type = "JKn")``; ``"JK1"`` for an unstratified design, the
 same estimator with one stratum). Replicate r deletes one PSU j of stratum h: its households get weight 0,
@@ -62,15 +62,17 @@ from entas.measure.linearization import domain_estimates
 from entas.measure.poverty import MEASURES as POVERTY_MEASURES
 from entas.measure.poverty import (
     METHOD_VERSION,
+    SST,
     Line,
     Statistic,
-    _check_inputs,
     as_lines,
+    check_inputs,
     parse_levels,
     partial_sums,
     statistics_for,
     tidy_results,
 )
+from entas.measure.sst import LINE_KEY, gap_ratio_rows, sst_stats
 from entas.survey.design import PSU, STRATUM, DesignInfo, SurveyDesign
 
 METHOD = f"{METHOD_VERSION}; jackknife JKn delete-one-PSU"
@@ -134,6 +136,16 @@ def _poverty_thetas(e: ir.Table, welfare: str, lines: Sequence[Line], stats_: Se
     return est.select(*REP_KEYS, "measure", "line", pl.col("estimate").alias("theta"), "n")
 
 
+def _sst_thetas(e: ir.Table, lines: Sequence[Line]) -> pl.DataFrame:
+    """Per (domain, replicate, line): the SST of the replicate (the replicate's person weights ``_pw``)."""
+    keys = [*REP_KEYS, LINE_KEY]
+    line_cols = [line.column for line in lines if line.column]
+    gaps = gap_ratio_rows(e.select(*REP_KEYS, "_y", "_pw", *line_cols), lines, [*REP_KEYS, "_pw"])
+    dom = to_polars(sst_stats(distinct_values(gaps, keys), keys).select(*keys, "sst", "n"))
+    return dom.select(*REP_KEYS, pl.lit(SST).alias("measure"), pl.col(LINE_KEY).alias("line"),
+                      pl.col("sst").alias("theta"), pl.col("n").cast(pl.Int64))
+
+
 def _variance(thetas: pl.DataFrame, pairs: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:
     """Estimate, jackknife variance and n per (domain, measure, line); see the module docstring.
 
@@ -195,11 +207,12 @@ def jackknife(
     pov = [m for m in POVERTY_MEASURES if m in measures and m not in INEQUALITY_MEASURES]
     line_list = as_lines(lines) if pov else []
     pov_stats = statistics_for(pov, line_list) if pov else []
+    sums_stats = [s for s in pov_stats if s.measure != SST]
     t = as_table(table)
     size = size or design.person_weight_column
     check_welfare(t, welfare, size, ineq)
     if pov:
-        _check_inputs(t, welfare, size, line_list, watts="watts" in pov)
+        check_inputs(t, welfare, size, line_list, watts="watts" in pov)
     levels = parse_levels(by)
     if design.psu is None:  # each household its own PSU, numbered in an order of all columns (deterministic up to
         # identical rows, which are interchangeable)
@@ -215,8 +228,10 @@ def jackknife(
     parts = []
     if ineq:
         parts.append(_inequality_thetas(e, ineq))
-    if pov:
-        parts.append(_poverty_thetas(e, "_welfare", line_list, pov_stats))
+    if sums_stats:
+        parts.append(_poverty_thetas(e, "_welfare", line_list, sums_stats))
+    if SST in pov:
+        parts.append(_sst_thetas(e, line_list))
     est = _variance(pl.concat(parts), pairs, reps)
     raw = est.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure", "line",
                      "estimate", "variance", pl.lit(None, dtype=pl.Float64).alias("deff"), pl.col("n").cast(pl.Int64))
