@@ -57,6 +57,7 @@ from entas.errors import MeasureError, WelfareError
 from entas.measure.inequality_influence import cumulative_rows, domain_quantiles, domain_stats, influence_rows
 from entas.measure.linearization import domain_estimates
 from entas.measure.poverty import ALL, CENSUS_NOTE, Statistic, level_expression, parse_levels, tidy_results
+from entas.measure.rank_sums import gini_domains, influence_partial_sums, unit_sums
 from entas.survey.design import PSU, SSU, STRATUM, DesignInfo, SurveyDesign
 
 MEASURES = ("mean_consumption", "median_consumption", "gini", "theil", "mld", "palma", "qsr", "bottom40_share")
@@ -181,14 +182,36 @@ def inequality(
     check_welfare(t, welfare, size, wanted)
     levels = parse_levels(by)
     t, info, unit_keys = person_rows(t, design, welfare, size, text_keys=False)
-    with cumulative_rows(stacked(t, levels, [*unit_keys, "_y", "_pw"]), KEYS).cache() as cum:  # one window pass
-        vals = cum.join(ibis.memtable(to_polars(domain_quantiles(cum, KEYS))), list(KEYS))
-        dom = to_polars(domain_stats(vals, KEYS))
-        raw = _estimates(cum, dom, info, design, unit_keys, wanted, confidence)
-    raw = raw.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure",
-                     pl.lit("").alias("line"), "estimate", "variance", "deff", "n")
+    rows = stacked(t, levels, [*unit_keys, "_y", "_pw"])
+    parts = []
+    if "gini" in wanted:  # one window pass, reduced at once to sums per design unit (entas.measure.rank_sums)
+        parts.append(_gini(rows, info, design, unit_keys))
+    others = [m for m in wanted if m != "gini"]
+    if others:
+        with cumulative_rows(rows, KEYS).cache() as cum:  # one window pass shared by the other measures
+            vals = cum.join(ibis.memtable(to_polars(domain_quantiles(cum, KEYS))), list(KEYS))
+            dom = to_polars(domain_stats(vals, KEYS))
+            parts.append(_estimates(cum, dom, info, design, unit_keys, others, confidence))
+    raw = pl.concat(parts, how="diagonal_relaxed").select(
+        pl.col("_level").alias("level"), pl.col("_domain").alias("area"), "measure", pl.lit("").alias("line"),
+        "estimate", "variance", "deff", pl.col("n").cast(pl.Int64))
     stats_ = [Statistic(m, "", "total", m) for m in wanted]
     return tidy_results(raw, [], stats_, levels, info.df if info else None, confidence, snapshot_id)
+
+
+def _gini(rows: ir.Table, info: DesignInfo | None, design: SurveyDesign | None,
+          unit_keys: Sequence[str]) -> pl.DataFrame:
+    """Per domain: the Gini's estimate, variance, deff and n, from ``entas.measure.rank_sums``."""
+    sums = unit_sums(rows, unit_keys, KEYS)
+    coefficients = gini_domains(sums, KEYS)
+    point = coefficients.select(*KEYS, pl.lit("gini").alias("measure"), "estimate", pl.col("n").cast(pl.Int64))
+    if info is None:
+        return point.with_columns(variance=pl.lit(None, dtype=pl.Float64), deff=pl.lit(None, dtype=pl.Float64))
+    assert design is not None
+    partial = influence_partial_sums(sums, coefficients, unit_keys, KEYS, measure="gini")
+    est = domain_estimates(partial, list(KEYS), info, design.lonely_psu, has_psu=bool(design.psu),
+                           has_ssu=bool(design.ssu)).select(*KEYS, "variance", "deff")
+    return point.join(est, on=list(KEYS), how="left")
 
 
 def _estimates(vals: ir.Table, dom: pl.DataFrame, info: DesignInfo | None, design: SurveyDesign | None,

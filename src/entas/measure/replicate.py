@@ -72,7 +72,8 @@ from entas.measure.poverty import (
     statistics_for,
     tidy_results,
 )
-from entas.measure.sst import LINE_KEY, gap_ratio_rows, sst_stats
+from entas.measure.rank_sums import sst_domains, unit_sums
+from entas.measure.sst import LINE_KEY, gap_ratio_rows
 from entas.survey.design import PSU, STRATUM, DesignInfo, SurveyDesign
 
 METHOD = f"{METHOD_VERSION}; jackknife JKn delete-one-PSU"
@@ -141,9 +142,9 @@ def _sst_thetas(e: ir.Table, lines: Sequence[Line]) -> pl.DataFrame:
     keys = [*REP_KEYS, LINE_KEY]
     line_cols = [line.column for line in lines if line.column]
     gaps = gap_ratio_rows(e.select(*REP_KEYS, "_y", "_pw", *line_cols), lines, [*REP_KEYS, "_pw"])
-    dom = to_polars(sst_stats(distinct_values(gaps, keys), keys).select(*keys, "sst", "n"))
+    dom = sst_domains(unit_sums(gaps, [], keys), keys)
     return dom.select(*REP_KEYS, pl.lit(SST).alias("measure"), pl.col(LINE_KEY).alias("line"),
-                      pl.col("sst").alias("theta"), pl.col("n").cast(pl.Int64))
+                      pl.col("estimate").alias("theta"), pl.col("n").cast(pl.Int64))
 
 
 def _variance(thetas: pl.DataFrame, pairs: pl.DataFrame, reps: pl.DataFrame) -> pl.DataFrame:

@@ -18,7 +18,8 @@ Standard error: the influence value (per unit of W) is
     u_SST = (1 + G_g) (g - P1) / N + P1 u_G(g),
 
 u_G the Langel and Tillé (2013) influence function of the Gini applied to g (as for consumption in
-``entas.measure.inequality``); the variance of the total sum W u follows ``entas.measure.linearization``
+``entas.measure.inequality``), from one window pass per (level, line) reduced to sums per design unit
+(``entas.measure.rank_sums``); the variance of the total sum W u follows ``entas.measure.linearization``
 (strata, PSUs, fpc at both stages, lonely-PSU policies, domains on the full design). This is the
 linearization of R convey's ``svysst`` (Osier 2009, Barcaroli et al.); R convey itself is not packaged for
 Debian, so the reference (tests/fixtures/measure/sst) builds the same linearized variable in R and takes its
@@ -43,9 +44,8 @@ import ibis  # type: ignore[import-untyped]
 import ibis.expr.types as ir  # type: ignore[import-untyped]
 import polars as pl
 
-from entas.engine import as_table, to_polars
-from entas.measure.inequality import influence_sums, person_rows, stacked
-from entas.measure.inequality_influence import cumulative_rows
+from entas.engine import as_table
+from entas.measure.inequality import person_rows, stacked
 from entas.measure.linearization import domain_estimates
 from entas.measure.poverty import (
     Line,
@@ -55,12 +55,13 @@ from entas.measure.poverty import (
     parse_levels,
     tidy_results,
 )
+from entas.measure.rank_sums import influence_partial_sums, sst_domains, unit_sums
 from entas.survey.design import SurveyDesign
 
 MEASURE = "sst"
 LINE_KEY = "_line"
 KEYS = ("_level", "_domain", LINE_KEY)
-__all__ = ["MEASURE", "gap_ratio_rows", "sen_shorrocks_thon", "sst_raw", "sst_stats"]
+__all__ = ["MEASURE", "gap_ratio_rows", "sen_shorrocks_thon", "sst_raw"]
 
 
 def gap_ratio_rows(rows: ir.Table, lines: Sequence[Line], keep: Sequence[str]) -> ir.Table:
@@ -77,27 +78,6 @@ def gap_ratio_rows(rows: ir.Table, lines: Sequence[Line], keep: Sequence[str]) -
     return parts[0] if len(parts) == 1 else ibis.union(*parts, distinct=False)
 
 
-def sst_stats(vals: ir.Table, keys: Sequence[str]) -> ir.Table:
-    """Per domain: N, B = sum W g, P1 = B/N, the Gini of g, SST and n from cumulative rows (``_wg``, ``_mid``)."""
-    g, wg = vals["_y"], vals["_wg"]
-    dom = vals.group_by(list(keys)).aggregate(NW=wg.sum(), B=(wg * g).sum(), G2=(g * wg * vals["_mid"]).sum(),
-                                              n=vals["_ng"].sum())
-    poor = dom["B"] > 0
-    gini = ibis.ifelse(poor, 2.0 * dom["G2"] / (dom["NW"] * ibis.ifelse(poor, dom["B"], 1.0)) - 1.0, 0.0)
-    p1 = dom["B"] / dom["NW"]
-    return dom.mutate(P1=p1, gini_gap=gini, sst=p1 * (1.0 + gini))
-
-
-def _influence(rows: ir.Table, dom: ir.Table, keys: Sequence[str]) -> ir.Table:
-    """``rows`` with ``_u_sst``, the SST influence value per unit of W (module docstring); 0 without poor."""
-    j = rows.join(dom, list(keys))
-    g, n_, b, gini = j["_y"], j["NW"], j["B"], j["gini_gap"]
-    safe_b = ibis.ifelse(b > 0, b, 1.0)
-    u_gini = (2.0 * (j["_c"] * g - j["_cy"]) + b - n_ * g - gini * (b + n_ * g)) / (n_ * safe_b)
-    u = (1.0 + gini) * (g - j["P1"]) / n_ + j["P1"] * u_gini
-    return j.mutate(_u_sst=ibis.ifelse(b > 0, u, 0.0))
-
-
 def sst_raw(t: ir.Table, design: SurveyDesign | None, lines: Sequence[Line], levels: Sequence[tuple[str, ...]], *,
             welfare: str, size: str) -> tuple[pl.DataFrame, int | None]:
     """Per (level, area, line): estimate, variance, deff and n of SST; and the design df (None for a census).
@@ -108,17 +88,18 @@ def sst_raw(t: ir.Table, design: SurveyDesign | None, lines: Sequence[Line], lev
     line_cols = [line.column for line in lines if line.column]
     per_level = stacked(rows, levels, list(dict.fromkeys([*unit_keys, "_y", "_pw", *line_cols])))
     gaps = gap_ratio_rows(per_level, lines, [*unit_keys, "_level", "_domain", "_pw"])
-    with cumulative_rows(gaps, KEYS).cache() as cum:
-        dom = to_polars(sst_stats(cum, KEYS))
-        point = dom.select(*KEYS, pl.col("sst").alias("estimate"), pl.col("n").cast(pl.Int64))
-        if info is None:
-            est = point.with_columns(variance=pl.lit(None, dtype=pl.Float64), deff=pl.lit(None, dtype=pl.Float64))
-        else:
-            assert design is not None
-            sums = influence_sums(_influence(cum, ibis.memtable(dom), KEYS), unit_keys, [MEASURE], KEYS)
-            var = domain_estimates(sums, list(KEYS), info, design.lonely_psu, has_psu=bool(design.psu),
-                                   has_ssu=bool(design.ssu)).select(*KEYS, "variance", "deff")
-            est = point.join(var, on=list(KEYS), how="left")
+    sums = unit_sums(gaps, unit_keys, KEYS)
+    coefficients = sst_domains(sums, KEYS)
+    point = coefficients.select(*KEYS, "estimate", pl.col("n").cast(pl.Int64))
+    if info is None:
+        est = point.with_columns(variance=pl.lit(None, dtype=pl.Float64), deff=pl.lit(None, dtype=pl.Float64))
+    else:
+        assert design is not None
+        partial = influence_partial_sums(sums, coefficients, unit_keys, KEYS, measure=MEASURE, line_key=LINE_KEY)
+        var = domain_estimates(partial, ["_level", "_domain"], info, design.lonely_psu, has_psu=bool(design.psu),
+                               has_ssu=bool(design.ssu)).select("_level", "_domain", pl.col("line").alias(LINE_KEY),
+                                                                "variance", "deff")
+        est = point.join(var, on=list(KEYS), how="left")
     raw = est.select(pl.col("_level").alias("level"), pl.col("_domain").alias("area"), pl.lit(MEASURE).alias("measure"),
                      pl.col(LINE_KEY).alias("line"), "estimate", "variance", "deff", "n")
     return raw, info.df if info else None
