@@ -35,12 +35,17 @@ import polars as pl
 from entas.errors import SnapshotError
 from entas.registry.schema import SCHEMA_VERSION
 
-SnapshotKind = Literal["registry", "survey"]
-TABLE_FILES: dict[str, tuple[str, str]] = {
+SnapshotKind = Literal["registry", "survey", "target-model", "target-scores", "pockets"]
+TABLE_FILES: dict[str, tuple[str, ...]] = {
     "registry": ("households", "members"),
     "survey": ("survey_households", "survey_members"),
+    # results of the analytics, each naming in its manifest the model and data snapshots it came from
+    "target-model": ("coefficients", "fit", "residuals"),
+    "target-scores": ("scores",),
+    "pockets": ("pockets", "small_area", "deprivation", "hot_spots", "public_works"),
 }
-_ID = re.compile(r"^(registry|survey)-(\d{4,})-([0-9a-f]{8})$")
+DATA_KINDS = ("registry", "survey")
+_ID = re.compile(r"^(registry|survey|target-model|target-scores|pockets)-(\d{4,})-([0-9a-f]{8})$")
 _HASH_CHUNK_ROWS = 500_000
 
 
@@ -72,9 +77,9 @@ class SnapshotStore:
         self.home = Path(home)
 
     def folder(self, kind: str) -> Path:
-        """``home/snapshots/<kind>``; ``kind`` is ``registry`` or ``survey``."""
+        """``home/snapshots/<kind>``; ``kind`` is one of ``TABLE_FILES`` (data: registry, survey; results)."""
         if kind not in TABLE_FILES:
-            raise SnapshotError(f"unknown snapshot kind {kind!r}; use registry or survey")
+            raise SnapshotError(f"unknown snapshot kind {kind!r}; use one of {', '.join(TABLE_FILES)}")
         return self.home / "snapshots" / kind
 
     def _ids(self, kind: str) -> list[str]:
@@ -129,13 +134,18 @@ class SnapshotStore:
         return pl.read_parquet(self._table_path(kind, table, snapshot_id))
 
     def list(self, kind: str) -> pl.DataFrame:
-        """One row per snapshot, oldest first: id, created time, parent, content hash, rows, current."""
+        """One row per snapshot, oldest first: id, created time, parent, content hash, rows, current.
+
+        ``households`` and ``members`` are the rows of the first and second table of the kind (for results:
+        the main table and the second one, null when the kind has one table).
+        """
         current = self.current(kind)
         rows = []
         for snapshot_id in self._ids(kind):
             manifest = self.manifest(kind, snapshot_id)
             tables = manifest["tables"]
-            household_table, member_table = TABLE_FILES[kind]
+            household_table, *others = TABLE_FILES[kind]
+            member_rows = tables[others[0]]["rows"] if others and others[0] in tables else None
             rows.append({
                 "snapshot_id": snapshot_id,
                 "created_utc": manifest["created_utc"],
@@ -143,7 +153,7 @@ class SnapshotStore:
                 "mode": manifest["mode"],
                 "content_hash": manifest["content_hash"],
                 "households": tables[household_table]["rows"],
-                "members": tables[member_table]["rows"],
+                "members": member_rows,
                 "current": snapshot_id == current,
             })
         schema = {
@@ -159,7 +169,13 @@ class SnapshotStore:
         *,
         manifest_extra: dict[str, Any],
     ) -> tuple[str, bool]:
-        """Write ``tables`` as a new current snapshot unless equal to the current one; return (id, created)."""
+        """Write ``tables`` as a new current snapshot unless equal to the current one; return (id, created).
+
+        Result kinds may leave out tables of ``TABLE_FILES`` they did not compute; unknown names are refused.
+        """
+        unknown = sorted(set(tables) - set(TABLE_FILES[kind])) if kind in TABLE_FILES else []
+        if unknown:
+            raise SnapshotError(f"{kind} snapshots have no tables {unknown}; use {', '.join(TABLE_FILES[kind])}")
         digest = content_hash(tables)
         parent = self.current(kind)
         if parent is not None and self.manifest(kind, parent)["content_hash"] == digest:
