@@ -82,3 +82,19 @@ def line_bases(year: int, kind: str) -> list[str]:
     """The bases on which lines of ``kind`` exist in ``year`` (e.g. both extreme-poverty PPP bases in 2024)."""
     lines = _all_lines().filter((pl.col("year") == year) & (pl.col("kind") == kind))
     return sorted(lines["basis"].unique().to_list())
+
+
+def default_basis(year: int, kind: str) -> str:
+    """The basis of ``kind`` lines in ``year``: the only one, else the only *published* one.
+
+    PovertyLineError when there is none, or several published bases (then the caller must choose).
+    """
+    lines = _all_lines().filter((pl.col("year") == year) & (pl.col("kind") == kind))
+    bases = sorted(lines["basis"].unique().to_list())
+    if len(bases) == 1:
+        return str(bases[0])
+    published = sorted(lines.filter(pl.col("status") == "published")["basis"].unique().to_list())
+    if len(published) != 1:
+        raise PovertyLineError(f"{kind!r} lines for {year} exist on bases {bases} ({len(published)} published): "
+                               "choose one")
+    return str(published[0])

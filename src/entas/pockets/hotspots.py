@@ -136,7 +136,7 @@ def hot_spots(
     Raises ``HotSpotError`` for missing columns, duplicated, unknown or null entries, negative values,
     fewer than ``MIN_AREAS`` tested areas, a constant value, or bad options.
     """
-    _check_options(permutations, alpha)
+    check_options(permutations, alpha)
     codes, y = _values(estimates, area=area, value=value)
     graph = neighbours.restrict(codes)
     assert list(graph.codes) == codes  # both sorted by code
@@ -324,7 +324,7 @@ def _values(estimates: pl.DataFrame, *, area: str, value: str) -> tuple[list[str
     return frame[area].to_list(), frame[value].to_numpy().astype(np.float64)
 
 
-def _check_options(permutations: int, alpha: float) -> None:
+def check_options(permutations: int, alpha: float) -> None:
     if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < MIN_PERMUTATIONS:
         raise HotSpotError(f"permutations must be an integer >= {MIN_PERMUTATIONS}, not {permutations!r}")
     if not 0 < alpha < 1:
