@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from entas.cli_pockets import pockets
 from entas.cli_support import (
     AreaLevelOption,
     FileFormat,
@@ -30,11 +31,14 @@ from entas.cli_support import (
     stderr,
     stdout,
 )
+from entas.cli_target import target_app
 from entas.errors import EntasError
 
 app = typer.Typer(help="entas: shared decision support for zero extreme poverty.", no_args_is_help=True)
 import_app = typer.Typer(help="Import registry or survey files into a new snapshot.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
+app.command()(pockets)
+app.add_typer(target_app, name="target")
 
 
 @app.command()

@@ -150,16 +150,22 @@ def wls(x: np.ndarray, y: np.ndarray, w: np.ndarray, *, fixed: int = 1) -> np.nd
     """Weighted least-squares coefficients; aliased columns (see ``independent_columns``) get 0.
 
     Normal equations on unit-scaled columns, solved by Cholesky and refined twice on the residuals (the
-    refinement brings the solution to QR accuracy on these well-conditioned designs).
+    refinement brings the solution to QR accuracy on these well-conditioned designs); when the Gram matrix is
+    numerically not positive definite (nearly aliased columns in a small sample), least squares by SVD.
     """
     keep = independent_columns(x, w, fixed=min(fixed, x.shape[1]))
     xs = x[:, keep]
     scale = np.sqrt(np.sum(w[:, None] * xs**2, axis=0))
     xs = xs / scale
-    factor = cho_factor((xs * w[:, None]).T @ xs)
-    b = np.zeros(len(keep))
-    for _ in range(3):
-        b = b + cho_solve(factor, xs.T @ (w * (y - xs @ b)))
+    try:
+        factor = cho_factor((xs * w[:, None]).T @ xs)
+    except np.linalg.LinAlgError:  # nearly aliased columns in a small sample: least squares by SVD instead
+        root = np.sqrt(w)
+        b = np.linalg.lstsq(xs * root[:, None], y * root, rcond=None)[0]
+    else:
+        b = np.zeros(len(keep))
+        for _ in range(3):
+            b = b + cho_solve(factor, xs.T @ (w * (y - xs @ b)))
     coef = np.zeros(x.shape[1])
     coef[keep] = b / scale
     return coef
