@@ -42,6 +42,8 @@ def pockets(
     seed: Annotated[int, typer.Option(help="Random seed (bootstrap and permutations).")] = 1,
     extreme_basis: Annotated[str | None, typer.Option(help="Basis of the extreme line (default: published).")] = None,
     geometry: Annotated[Path | None, typer.Option(help="Boundaries (GeoJSON) for the neighbour graph.")] = None,
+    deprivation_k: Annotated[float, typer.Option(help="Alkire-Foster cut-off k (share of weighted deprivations).")] = (
+        0.5),
     top: Annotated[int, typer.Option(help="Pockets to print (all are stored).")] = 20,
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
@@ -70,7 +72,8 @@ def pockets(
         result = run_guarded(lambda: find_pockets(
             frames["households"], frames["members"], frames["survey_households"], frames["survey_members"],
             year=year, level=level.value, extreme_basis=extreme_basis, bootstrap=bootstrap,
-            permutations=permutations, seed=seed, geometry=geometry, progress=progress))
+            permutations=permutations, seed=seed, geometry=geometry, deprivation_k=deprivation_k,
+            progress=progress))
     snapshot_id, _ = store.commit("pockets", result.tables(), manifest_extra={
         "mode": "analysis", "registry_snapshot": ids["registry"], "survey_snapshot": ids["survey"],
         "parameters": result.parameters, "method": result.pockets["method"][0]})
