@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python -m pip install --quiet samplics
 	$(BIN)/python benchmarks/bench_measure.py suite --households 1000000
+	$(BIN)/python benchmarks/bench_pockets.py --scale 1.0
 
 dictionary: $(STAMP)
 	$(BIN)/entas dictionary --out docs/data-dictionary.md

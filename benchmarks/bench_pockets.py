@@ -10,7 +10,8 @@ interpreter and libraries included):
   (``entas.target.score.score_registry``, collected to Polars); fit and score timed separately;
 - ``pockets``: ``entas.pockets.find.find_pockets`` at village level: covariates, the EBP of FGT0-2 for the
   extreme and national lines for all villages with B bootstrap replicates, Alkire-Foster deprivations, hot
-  spots with the given permutations, the ranked list and the Public Works comparison.
+  spots with the given permutations, the ranked list and the Public Works comparison, with the true
+  extremely poor persons (from the synthetic truth) in the villages each selection picks.
 """
 
 from __future__ import annotations
@@ -62,7 +63,13 @@ def child_pockets(folder: Path, bootstrap: int, permutations: int) -> dict[str, 
     result = find_pockets(frames["households"], frames["members"], frames["survey_households"],
                           frames["survey_members"], year=2024, level="village", bootstrap=bootstrap,
                           permutations=permutations)
-    return {"pockets_s": time.perf_counter() - start, "villages": result.pockets.height}
+    seconds = time.perf_counter() - start
+    from entas.pockets.pocket_list import compare_selections
+
+    assert result.public_works is not None
+    truth = pl.read_parquet(folder / "truth_villages.parquet")
+    comparison = compare_selections(result.pockets, result.public_works, truth=truth)
+    return {"pockets_s": seconds, "villages": result.pockets.height, "comparison": comparison.to_dicts()}
 
 
 def run_child(job: str, folder: Path, *extra: str) -> dict[str, Any]:
@@ -92,6 +99,9 @@ def main() -> None:
         folder = Path(name)
         for table in ("households", "members", "survey_households", "survey_members"):
             getattr(province, table).write_parquet(folder / f"{table}.parquet")
+        province.truth.group_by(area_code="village_code").agg(
+            true_extreme_poor=(pl.col("household_size") * pl.col("extreme_poor")).sum().cast(pl.Float64)
+        ).write_parquet(folder / "truth_villages.parquet")
         households, survey = province.households.height, province.survey_households.height
         del province
         score = run_child("score", folder)
@@ -107,6 +117,14 @@ def main() -> None:
     print(f"| pockets, village level | {pockets['villages']:,} villages: EBP (B={args.bootstrap}), deprivations, "
           f"hot spots ({args.permutations} permutations), ranking, Public Works | {pockets['pockets_s']:.1f} | "
           f"{pockets['wall_s']:.1f} | {pockets['peak_gb']:.2f} |")
+    print()
+    print("| selection | villages | in both | estimated extreme poor | share of estimated | true extreme poor | "
+          "share of true |")
+    print("|---|---|---|---|---|---|---|")
+    for row in pockets["comparison"]:
+        print(f"| {row['selection']} | {row['villages']} | {row['in_both']} | {row['estimated_extreme_poor']:,.0f} | "
+              f"{row['share_of_estimated_extreme_poor']:.3f} | {row['true_extreme_poor']:,.0f} | "
+              f"{row['share_of_true_extreme_poor']:.3f} |")
 
 
 if __name__ == "__main__":

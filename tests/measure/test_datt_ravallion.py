@@ -147,3 +147,21 @@ def test_line_must_be_positive(line: float) -> None:
 def test_unknown_row_is_an_error(general: DattRavallion) -> None:
     with pytest.raises(DecompositionError, match="no row"):
         general.get("watts")
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 2])
+def test_components_equal_the_poverty_of_rescaled_samples(general: DattRavallion, alpha: int) -> None:
+    """Datt and Ravallion (1992), eq. 2-3, computed directly: P(mu2, L1) is the poverty of y1 rescaled to mean
+    mu2, P(mu1, L2) that of y2 rescaled to mean mu1 (initial reference; the final one swaps the periods)."""
+    y1, w1 = _sample(1)
+    y2, w2 = _sample(2)
+    y2 = y2 * 1.15 + 5.0
+    mu1, mu2 = np.sum(w1 * y1) / w1.sum(), np.sum(w2 * y2) / w2.sum()
+    p1, p2 = _fgt(y1, w1, alpha), _fgt(y2, w2, alpha)
+    growth_1 = _fgt(y1 * mu2 / mu1, w1, alpha) - p1
+    redistribution_1 = _fgt(y2 * mu1 / mu2, w2, alpha) - p1
+    initial, final = general.get(alpha, "initial"), general.get(alpha, "final")
+    assert initial.growth == pytest.approx(growth_1, abs=1e-14)
+    assert initial.redistribution == pytest.approx(redistribution_1, abs=1e-14)
+    assert final.growth == pytest.approx(p2 - _fgt(y2 * mu1 / mu2, w2, alpha), abs=1e-14)
+    assert final.redistribution == pytest.approx(p2 - _fgt(y1 * mu2 / mu1, w1, alpha), abs=1e-14)
