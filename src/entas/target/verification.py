@@ -36,9 +36,10 @@ import ibis.expr.types as ir  # type: ignore[import-untyped]
 import polars as pl
 
 from entas.engine import to_polars
-from entas.errors import TargetingError
+from entas.errors import MeasureError, TargetingError
+from entas.measure.poverty import AREA_LEVELS, level_expression
 
-AREA_WIDTHS = {"province": 2, "district": 5, "subdistrict": 8, "village": 13}
+AREA_WIDTHS = AREA_LEVELS  # the code widths of the area levels (entas.measure.poverty)
 DEFAULT_VISITS = (10, 50, 100, 500, 1000)
 
 
@@ -50,15 +51,6 @@ class VerificationList:
     yields: pl.DataFrame
     area_level: str
     probability: str
-
-
-def _area(scored: ir.Table, level: str) -> ir.Value:
-    width = AREA_WIDTHS[level]
-    if "village_code" in scored.columns:
-        return scored["village_code"].cast("string").substr(0, width)
-    if level in ("province", "district") and "district_code" in scored.columns:
-        return scored["district_code"].cast("string").substr(0, width)
-    raise TargetingError(f"area level {level!r} needs a village_code column (or district_code)")
 
 
 def verification_list(
@@ -83,7 +75,10 @@ def verification_list(
     missing = [c for c in needed if c not in scored.columns]
     if missing:
         raise TargetingError(f"the scored table lacks the columns {', '.join(missing)}")
-    area = _area(scored, area_level)
+    try:
+        area = level_expression(scored, area_level)
+    except MeasureError as error:
+        raise TargetingError(str(error)) from None
     prob = scored[probability].cast("float64")
     order = [ibis.desc(prob), scored["household_id"]]
     cumulative = ibis.cumulative_window(group_by=area, order_by=order)
