@@ -17,6 +17,7 @@ import polars as pl
 import typer
 
 from entas.cli_pockets import pockets
+from entas.cli_programs import programs_app
 from entas.cli_support import (
     AreaLevelOption,
     FileFormat,
@@ -39,6 +40,7 @@ import_app = typer.Typer(help="Import registry or survey files into a new snapsh
 app.add_typer(import_app, name="import")
 app.command()(pockets)
 app.add_typer(target_app, name="target")
+app.add_typer(programs_app, name="programs")
 
 
 @app.command()

@@ -146,7 +146,11 @@ def evaluate(
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """Targeting errors on held-out survey households (whole PSUs): inclusion, exclusion, coverage by district."""
+    """Targeting errors on held-out survey households (whole PSUs): inclusion, exclusion, coverage by district.
+
+    When the survey is linked to the registry (a ``welfare_decile`` column), the registry's own desil is
+    evaluated beside the PMT on the same households.
+    """
     from entas.engine import connect, register, to_polars
     from entas.measure.lines import attach_poverty_line, default_basis
     from entas.measure.survey_measures import survey_year
@@ -166,22 +170,25 @@ def evaluate(
         backend = connect()
         test_table = register(backend, test, "held_out_households")
         member_table = register(backend, members, "survey_members")
+        linked = "welfare_decile" in test.columns  # a survey linked to the registry carries its desil
         scored = to_polars(score_registry(model, test_table, member_table, weight="weight",
                                           lines=lines_for_year(year, extreme_basis=basis),
-                                          keep=["weight", "consumption_pc_rp_month"]))
+                                          keep=["weight", "consumption_pc_rp_month",
+                                                *(["welfare_decile"] if linked else [])]))
+        scores = ["predicted_log_welfare", *(["registry_desil"] if linked else [])]
         scored = attach_poverty_line(scored, year, "national", column="line_national")
         scored = attach_poverty_line(scored, year, "extreme", basis=basis, column="line_extreme")
-        errors = pl.concat([targeting_errors(scored, score="predicted_log_welfare", welfare="consumption_pc_rp_month",
+        errors = pl.concat([targeting_errors(scored, score=scores, welfare="consumption_pc_rp_month",
                                              line=line, weight="weight")
                             for line in ("line_extreme", "line_national")])
         if curve is not None:
-            targeting_curve(scored, score="predicted_log_welfare", welfare="consumption_pc_rp_month",
+            targeting_curve(scored, score=scores, welfare="consumption_pc_rp_month",
                             line="line_extreme", weight="weight", by=None).write_csv(curve)
         return errors
 
     errors = run_guarded(run)
     if fmt is OutputFormat.table:  # the columns a reader compares; csv and json keep them all
-        errors = errors.select("level", "area", "line", "cutoff_share", "share_targeted", "eligible_persons",
+        errors = errors.select("score", "level", "area", "line", "cutoff_share", "share_targeted", "eligible_persons",
                                "inclusion_error", "exclusion_error", "coverage", "households")
     render(errors, fmt, title=f"Targeting errors on held-out PSUs ({test_share:.0%} of the survey; eligible: "
                               "welfare below the line)")

@@ -69,3 +69,11 @@ class DeprivationError(EntasError):
 
 class HotSpotError(EntasError):
     """Spatial statistics that cannot be computed (no neighbours, unknown areas, too few areas)."""
+
+
+class ProgramError(EntasError):
+    """A program catalog entry that cannot be used: names the file, the field and what is wrong."""
+
+
+class RuleError(ProgramError):
+    """An eligibility rule that does not parse or names an unknown field or function (with the column)."""

@@ -51,6 +51,8 @@ def test_fit_score_evaluate_and_verify_list(tmp_path: Path) -> None:
     assert evaluated.exit_code == 0, evaluated.output
     errors = pl.read_csv(io.StringIO(evaluated.stdout))
     assert set(errors["line"]) == {"line_extreme", "line_national"}
+    # the synthetic survey is drawn from the registry, so it carries the registry's desil: evaluated beside
+    assert set(errors["score"]) == {"predicted_log_welfare", "registry_desil"}
     assert (tmp_path / "curve.csv").exists()
 
     out = tmp_path / "visits.csv"

@@ -165,6 +165,8 @@ SURVEY_HOUSEHOLD_FIELDS: tuple[Field, ...] = (
     HOUSEHOLD_ID,
     *SURVEY_DESIGN_FIELDS,
     Field("village_code", "area", "Kemendagri village code, when the sample frame carries it"),
+    Field("welfare_decile", "integer", "The registry's desil of the household, when the sample is linked to the "
+          "registry (lets `entas target evaluate` compare the PMT with the desil)", minimum=1, maximum=10),
     *HOUSING_FIELDS,
     *ASSET_FIELDS,
     *PROGRAM_FLAGS,

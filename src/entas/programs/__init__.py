@@ -1,0 +1,1 @@
+"""Programs: the catalog of poverty programs as rules as code (YAML), the eligibility-rule language, eligibility."""
