@@ -314,7 +314,8 @@ def demo(
     )
     render(compact, OutputFormat.table, title="Registry by district (P0: BPS March 2024 vs the synthetic truth)")
     render(_headline_poverty(summary.poverty, summary.focus), OutputFormat.table,
-           title="Poverty headcount from the survey, % of persons (95% CI); poor means y < z")
+           title="Poverty headcount from the survey, % of persons (95% CI, lower ends below 0 shown as 0); "
+                 "poor means y < z")
     focus = summary.focus.filter(pl.col("significant_above"))["area"].to_list()
     stdout.print(
         "Focus districts (national-line headcount significantly above the province, one-sided, BH-adjusted "
@@ -330,7 +331,9 @@ def _headline_poverty(poverty: pl.DataFrame, focus: pl.DataFrame) -> pl.DataFram
     headcount = poverty.filter(pl.col("measure") == "headcount_ratio").with_columns(
         cell=pl.format(
             "{} [{}, {}]",
-            *((pl.col(c) * 100).round(2).cast(pl.Utf8) for c in ("estimate", "ci_low", "ci_high")),
+            # a rate is not negative: a t interval's lower end below 0 is shown as 0 (the CSV keeps it as computed)
+            *((pl.col(c).clip(lower_bound=0.0) * 100).round(2).cast(pl.Utf8)
+              for c in ("estimate", "ci_low", "ci_high")),
         )
     )
     from entas.areas import area_tree
