@@ -110,6 +110,7 @@ def score(
     """Score the current registry with the current model: predicted welfare, P(extreme), P(poor), deciles."""
     from entas.engine import connect, register, to_polars
     from entas.measure.lines import default_basis
+    from entas.target.evaluate import district_summary
     from entas.target.score import lines_for_year, score_registry
 
     store = _store(home)
@@ -127,12 +128,7 @@ def score(
         snapshot, _ = store.commit("target-scores", {"scores": scored}, manifest_extra={
             "mode": "analysis", "registry_snapshot": registry, "model_snapshot": model_snapshot, "year": year,
             "extreme_basis": basis})
-        summary = scored.group_by("district_code").agg(
-            households=pl.len(), expected_extreme_poor_households=pl.col("prob_below_extreme").sum(),
-            expected_poor_households=pl.col("prob_below_national").sum(),
-            pmt_decile_1_households=(pl.col("welfare_decile") == 1).sum(),
-            registry_desil_1_households=(pl.col("registry_desil") == 1).sum()).sort("district_code")
-        return summary, snapshot
+        return district_summary(scored), snapshot
 
     summary, snapshot = run_guarded(run)
     render(summary, fmt, title=f"Registry scored by the PMT: snapshot {snapshot}")
@@ -151,40 +147,18 @@ def evaluate(
     When the survey is linked to the registry (a ``welfare_decile`` column), the registry's own desil is
     evaluated beside the PMT on the same households.
     """
-    from entas.engine import connect, register, to_polars
-    from entas.measure.lines import attach_poverty_line, default_basis
     from entas.measure.survey_measures import survey_year
-    from entas.target.pmt import fit_pmt
-    from entas.target.quality import split_by_psu, targeting_curve, targeting_errors
-    from entas.target.score import lines_for_year, score_registry
+    from entas.target.evaluate import held_out_evaluation
 
     store = _store(home)
 
     def run() -> pl.DataFrame:
         households, members, chosen = _survey(store, None)
-        year = survey_year(households)
-        basis = default_basis(year, "extreme")
-        train, test = split_by_psu(households, test_share=test_share, seed=seed)
-        model = fit_pmt(train, members.filter(pl.col("household_id").is_in(train["household_id"].implode())),
-                        seed=seed, snapshot_id=chosen)
-        backend = connect()
-        test_table = register(backend, test, "held_out_households")
-        member_table = register(backend, members, "survey_members")
-        linked = "welfare_decile" in test.columns  # a survey linked to the registry carries its desil
-        scored = to_polars(score_registry(model, test_table, member_table, weight="weight",
-                                          lines=lines_for_year(year, extreme_basis=basis),
-                                          keep=["weight", "consumption_pc_rp_month",
-                                                *(["welfare_decile"] if linked else [])]))
-        scores = ["predicted_log_welfare", *(["registry_desil"] if linked else [])]
-        scored = attach_poverty_line(scored, year, "national", column="line_national")
-        scored = attach_poverty_line(scored, year, "extreme", basis=basis, column="line_extreme")
-        errors = pl.concat([targeting_errors(scored, score=scores, welfare="consumption_pc_rp_month",
-                                             line=line, weight="weight")
-                            for line in ("line_extreme", "line_national")])
+        result = held_out_evaluation(households, members, year=survey_year(households), test_share=test_share,
+                                     seed=seed, snapshot_id=chosen)
         if curve is not None:
-            targeting_curve(scored, score=scores, welfare="consumption_pc_rp_month",
-                            line="line_extreme", weight="weight", by=None).write_csv(curve)
-        return errors
+            result.curve.write_csv(curve)
+        return result.errors
 
     errors = run_guarded(run)
     if fmt is OutputFormat.table:  # the columns a reader compares; csv and json keep them all
