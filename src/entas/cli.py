@@ -6,7 +6,6 @@ stderr; bad input exits with code 2 and a message naming the file, row and field
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from enum import StrEnum
@@ -20,11 +19,13 @@ from entas.cli_pockets import pockets
 from entas.cli_programs import programs_app
 from entas.cli_support import (
     AreaLevelOption,
+    EngineChoice,
     FileFormat,
     FormatOption,
     HomeOption,
     OutputFormat,
     ProvinceOption,
+    engine_backend,
     entas_home,
     progress_bar,
     render,
@@ -145,11 +146,6 @@ def snapshots(
     render(run_guarded(lambda: store.list(kind)), fmt, title=f"{kind} snapshots")
 
 
-class EngineOption(StrEnum):
-    duckdb = "duckdb"
-    pyspark = "pyspark"
-
-
 class LonelyOption(StrEnum):
     fail = "fail"
     remove = "remove"
@@ -172,9 +168,7 @@ def measure(
     ] = None,
     measures: Annotated[str | None, typer.Option(help="Comma-separated measures (default: all).")] = None,
     lonely_psu: Annotated[LonelyOption, typer.Option(help="Policy for strata with one PSU.")] = LonelyOption.fail,
-    engine: Annotated[
-        EngineOption | None, typer.Option(help="Analytics engine (default: $ENTAS_ENGINE or duckdb).")
-    ] = None,
+    engine: EngineChoice = None,
     compare: Annotated[
         str | None, typer.Option(help="Another survey snapshot or file (the earlier round): test the change.")
     ] = None,
@@ -189,19 +183,17 @@ def measure(
     --compare tests the change from an earlier round (independent samples); --focus tests every area against
     the province on the same sample (covariance accounted for, one-sided, Benjamini-Hochberg adjusted).
     """
-    from entas.engine import connect
     from entas.measure import MEASURES
     from entas.measure.survey_measures import measure_survey
 
     households, snapshot_id = run_guarded(lambda: _survey_households(survey, entas_home(home)))
-    engine_name = (engine.value if engine else None) or os.environ.get("ENTAS_ENGINE", "duckdb")
     chosen = [m.strip() for m in measures.split(",")] if measures else list(MEASURES)
     unknown = sorted(set(chosen) - set(MEASURES))
     if unknown:
         stderr.print(f"[bold red]error:[/] unknown measures {unknown}; choose from {', '.join(MEASURES)}")
         raise typer.Exit(code=2)
     levels = [tuple(b.split("+")) if "+" in b else b for b in (by or ["province", "district"])]
-    backend = run_guarded(lambda: connect(engine_name))  # type: ignore[arg-type]
+    backend = engine_backend(engine)
     lines = line or ["national", "extreme"]
 
     def measured(frame: pl.DataFrame, snapshot: str) -> pl.DataFrame:

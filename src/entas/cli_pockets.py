@@ -14,9 +14,11 @@ import polars as pl
 import typer
 
 from entas.cli_support import (
+    EngineChoice,
     FormatOption,
     HomeOption,
     OutputFormat,
+    engine_backend,
     entas_home,
     progress_bar,
     render,
@@ -45,6 +47,7 @@ def pockets(
     deprivation_k: Annotated[float, typer.Option(help="Alkire-Foster cut-off k (share of weighted deprivations).")] = (
         0.5),
     top: Annotated[int, typer.Option(help="Pockets to print (all are stored).")] = 20,
+    engine: EngineChoice = None,
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
@@ -67,13 +70,14 @@ def pockets(
         return frames, {k: str(v) for k, v in ids.items()}
 
     frames, ids = run_guarded(load)
+    backend = engine_backend(engine)
     year = run_guarded(lambda: survey_year(frames["survey_households"]))
     with progress_bar() as progress:
         result = run_guarded(lambda: find_pockets(
             frames["households"], frames["members"], frames["survey_households"], frames["survey_members"],
             year=year, level=level.value, extreme_basis=extreme_basis, bootstrap=bootstrap,
             permutations=permutations, seed=seed, geometry=geometry, deprivation_k=deprivation_k,
-            progress=progress))
+            backend=backend, progress=progress))
     snapshot_id, _ = store.commit("pockets", result.tables(), manifest_extra={
         "mode": "analysis", "registry_snapshot": ids["registry"], "survey_snapshot": ids["survey"],
         "parameters": result.parameters, "method": result.pockets["method"][0]})

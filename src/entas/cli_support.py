@@ -115,3 +115,21 @@ def run_guarded(action: Callable[[], T]) -> T:
     except EntasError as error:
         stderr.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(code=2) from None
+
+
+class EngineOption(StrEnum):
+    duckdb = "duckdb"
+    pyspark = "pyspark"
+
+
+EngineChoice = Annotated[
+    EngineOption | None, typer.Option(help="Analytics engine (default: $ENTAS_ENGINE or duckdb).")
+]
+
+
+def engine_backend(engine: EngineOption | None) -> Any:
+    """A backend of the chosen engine (the option, else $ENTAS_ENGINE, else DuckDB); exit 2 on a bad name."""
+    from entas.engine import connect
+
+    name = (engine.value if engine else None) or os.environ.get("ENTAS_ENGINE", "duckdb")
+    return run_guarded(lambda: connect(name))  # type: ignore[arg-type]

@@ -13,7 +13,17 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from entas.cli_support import FormatOption, HomeOption, OutputFormat, entas_home, render, run_guarded, stderr
+from entas.cli_support import (
+    EngineChoice,
+    FormatOption,
+    HomeOption,
+    OutputFormat,
+    engine_backend,
+    entas_home,
+    render,
+    run_guarded,
+    stderr,
+)
 from entas.errors import EntasError
 
 target_app = typer.Typer(help="Proxy-means test: fit on the survey, score the registry, evaluate, verify.",
@@ -104,23 +114,24 @@ def _model(store: Any) -> tuple[Any, str, dict[str, Any]]:
 @target_app.command("score")
 def score(
     extreme_basis: Annotated[str | None, typer.Option(help="Basis of the extreme line (default: published).")] = None,
+    engine: EngineChoice = None,
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Score the current registry with the current model: predicted welfare, P(extreme), P(poor), deciles."""
-    from entas.engine import connect, register, to_polars
+    from entas.engine import register, to_polars
     from entas.measure.lines import default_basis
     from entas.target.evaluate import district_summary
     from entas.target.score import lines_for_year, score_registry
 
     store = _store(home)
+    backend = engine_backend(engine)
 
     def run() -> tuple[pl.DataFrame, str]:
         model, model_snapshot, manifest = _model(store)
         registry = _current(store, "registry", "run `entas import registry FILE` or `entas demo` first")
         year = int(manifest["year"])
         basis = extreme_basis or default_basis(year, "extreme")
-        backend = connect()
         households = register(backend, store.read("registry", "households", registry), "registry_households")
         members = register(backend, store.read("registry", "members", registry), "registry_members")
         scored = to_polars(score_registry(model, households, members, lines=lines_for_year(year, extreme_basis=basis),
