@@ -77,3 +77,7 @@ class ProgramError(EntasError):
 
 class RuleError(ProgramError):
     """An eligibility rule that does not parse or names an unknown field or function (with the column)."""
+
+
+class PlanError(EntasError):
+    """An allocation that cannot be built or solved (missing columns or budgets, bad values, infeasible floors)."""
