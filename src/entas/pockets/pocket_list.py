@@ -95,7 +95,8 @@ def _rates(small_area: pl.DataFrame, line: str, prefix: str) -> pl.DataFrame:
     if rows.height == 0:
         raise SmallAreaError(f"no headcount_ratio for line {line!r} in the small-area estimates "
                              f"(lines: {sorted(small_area['line'].unique().to_list())})")
-    rmse = pl.col("mse").sqrt() if "mse" in rows.columns else pl.lit(None, dtype=pl.Float64)
+    rmse = (pl.col("rmse") if "rmse" in rows.columns else pl.col("mse").sqrt() if "mse" in rows.columns
+            else pl.lit(None, dtype=pl.Float64))
     return rows.select(pl.col("area").alias("area_code"), pl.col("estimate").alias(f"{prefix}_rate"),
                        rmse.alias(f"{prefix}_rate_rmse"), pl.col("persons").alias(f"_{prefix}_persons"))
 
@@ -135,11 +136,9 @@ def pocket_list(
         province_national_rate = float(totals[0]) / float(totals[1])
     lacking = [pl.when(pl.col(f"lacking_{n}") >= need_share).then(pl.lit(n)) for n in NEEDS]
     out = out.with_columns(lacking=pl.concat_str(lacking, separator=", ", ignore_nulls=True))
-    fits = {
-        "remove pockets": pl.col("lacking") != "",
-        "cut expenditure burden": pl.col("extreme_poor") >= min_extreme_poor,
-        "raise income": pl.col("national_rate") > province_national_rate,
-    }
+    tests = (pl.col("lacking") != "", pl.col("extreme_poor") >= min_extreme_poor,
+             pl.col("national_rate") > province_national_rate)
+    fits = dict(zip(STRATEGIES, tests, strict=True))  # in the order of place over people (module docstring)
     out = out.with_columns(
         strategies=pl.concat_str([pl.when(cond.fill_null(False)).then(pl.lit(s)) for s, cond in fits.items()],
                                  separator="; ", ignore_nulls=True),

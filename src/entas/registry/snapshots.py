@@ -44,7 +44,6 @@ TABLE_FILES: dict[str, tuple[str, ...]] = {
     "target-scores": ("scores",),
     "pockets": ("pockets", "small_area", "deprivation", "hot_spots", "public_works"),
 }
-DATA_KINDS = ("registry", "survey")
 _ID = re.compile(r"^(registry|survey|target-model|target-scores|pockets)-(\d{4,})-([0-9a-f]{8})$")
 _HASH_CHUNK_ROWS = 500_000
 
