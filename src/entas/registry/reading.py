@@ -169,12 +169,15 @@ def _extra_field_counts(source: bytes, separator: str, *, header_fields: int, re
     The CSV reader keeps the first ``header_fields`` values of a longer line; this count lets validation
     reject such a row (rule ``extra_fields``) instead of losing its tail silently. Physical lines are read as
     one text column and quoted sections removed before counting separators; when a quoted value spans lines
-    (lines and records differ), the records are counted by the standard ``csv`` module instead.
+    (lines and records differ), or the file holds every control byte that could split its lines, the records
+    are counted by the standard ``csv`` module instead.
     """
-    lines = pl.read_csv(
-        source, has_header=False, separator="\x1f", quote_char=None, infer_schema=False, new_columns=["line"]
+    # read each physical line as one value: the "separator" must be a byte the file does not contain
+    unused = next((c for c in ("\x1f", "\x1e", "\x1d", "\x1c") if c.encode() not in source), None)
+    lines = pl.Series("line", [], dtype=pl.Utf8) if unused is None else pl.read_csv(
+        source, has_header=False, separator=unused, quote_char=None, infer_schema=False, new_columns=["line"]
     )["line"]
-    if lines.len() - 1 == records:
+    if unused is not None and lines.len() - 1 == records:
         unquoted = lines.slice(1).fill_null("").str.replace_all('"[^"]*"', "")
         counts = unquoted.str.count_matches(separator, literal=True).cast(pl.Int64) + 1
         return (counts - header_fields).clip(lower_bound=0)
