@@ -202,3 +202,26 @@ def test_bad_inputs_raise_plan_error() -> None:
     for call, message in cases:
         with pytest.raises(PlanError, match=message):
             call()
+
+
+@pytest.mark.parametrize("method", ["mip", "greedy", "lowest_desil"])
+def test_a_weight_scales_persons_cost_and_quota_counts(method: str) -> None:
+    """A survey household of weight w counts w households: w x its persons in the objective, w x the unit cost
+    in the budgets, w in the quotas; the same plan as the unweighted instance with those products."""
+    cand, budgets = instance(12, 3, 5, share=0.4)
+    weight = (cand["household_id"].str.slice(1).cast(pl.Int64) % 3 + 1).cast(pl.Float64)
+    weighted = cand.with_columns(weight=weight)
+    scaled = cand.with_columns(cost_rp=pl.col("cost_rp") * weight, household_size=pl.col("household_size") * weight)
+    no_quota = budgets.with_columns(quota_households=pl.lit(None, dtype=pl.Float64))
+    a = allocate(weighted, no_quota, method=method)  # type: ignore[arg-type]
+    b = allocate(scaled, no_quota, method=method)  # type: ignore[arg-type]
+    assert a.after == pytest.approx(b.after, rel=REL) and a.before == pytest.approx(b.before, rel=REL)
+    assert a.plan.select("household_id", "program").equals(b.plan.select("household_id", "program"))
+    assert a.plan["cost_rp"].sum() == pytest.approx(b.plan["cost_rp"].sum(), rel=REL)
+    quota = budgets.with_columns(budget_rp=pl.lit(None, dtype=pl.Float64),
+                                 quota_households=pl.when(pl.col("kind") == "program").then(4.0))
+    q = allocate(weighted, quota, method=method)  # type: ignore[arg-type]
+    served = q.plan.group_by("program").agg(pl.col("weight").sum())
+    assert served["weight"].max() <= 4.0 and served["weight"].max() >= 3.0  # type: ignore[operator]
+    spend = q.spend.filter(pl.col("level") == "program")
+    assert spend["households"].sum() == pytest.approx(served["weight"].sum())

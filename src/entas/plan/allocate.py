@@ -37,7 +37,7 @@ import numpy as np
 import polars as pl
 
 from entas.errors import PlanError
-from entas.plan.solvers import Problem, Trace, greedy, group_cumsum, objective, solve_highs
+from entas.plan.solvers import Problem, Trace, greedy, group_cumsum, household_fgt, objective, solve_highs
 
 METHOD_VERSION = "entas.plan 0.1"
 Objective = Literal["headcount", "gap", "severity"]
@@ -77,20 +77,26 @@ class Allocation:
 
 def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Objective = "headcount",
              method: Method = "greedy", segments: int = 8, time_limit: float = 60.0,
-             pricing: bool = False, bound: bool = True) -> Allocation:
+             pricing: bool = False, bound: bool = True, expected: bool = False) -> Allocation:
     """Choose (household, program) assignments that minimize extreme poverty; see the module docstring.
 
     ``segments``: pieces of the severity's piecewise-linear MIP/LP form; ``time_limit``: seconds for HiGHS
     (a MIP stopped early returns its best plan, with ``status`` saying so); ``pricing``: greedy and lp weigh
     each program's rupiah by its LP shadow price (Lagrangian pricing; measured worse than plain rupiah on
     small instances, so off by default); ``bound=False``: greedy skips the LP (no bound, no gap; for sizes
-    where the LP is too slow, see benchmarks/bench_plan.py).
+    where the LP is too slow, see benchmarks/bench_plan.py). ``expected=True``: minimize the *expected*
+    objective when welfare is a PMT prediction -- ``welfare_rp_month`` is the predicted median and the
+    candidates carry ``residual_sd`` (sd of log welfare); a household then counts with its probability of
+    being extremely poor (gap and severity: their lognormal expectations), so money also goes to households
+    predicted just above the line. Greedy (or the simple rules) only: it has no LP form, so no bound.
     """
     if objective not in ALPHA:
         raise PlanError(f"unknown objective {objective!r}; choose one of {', '.join(ALPHA)}")
     if method not in METHODS:
         raise PlanError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    cand, hh, pb, programs, funders, districts = _problem(candidates, budgets, ALPHA[objective])
+    if expected and method in ("mip", "lp"):
+        raise PlanError(f"method={method!r} has no form for the expected objective; use 'greedy'")
+    cand, hh, pb, programs, funders, districts = _problem(candidates, budgets, ALPHA[objective], expected=expected)
     if method == "mip" and cand.height > MIP_MAX_PAIRS:
         raise PlanError(f"method='mip' is for small instances (<= {MIP_MAX_PAIRS} pairs, got {cand.height}); "
                         "use 'lp' or 'greedy'")
@@ -102,7 +108,7 @@ def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
         res = solve_highs(pb, integer=True, segments=segments, time_limit=time_limit)
         trace.x[:] = res.x > 0.5
         bound_value, status = res.bound, res.status
-    elif method == "greedy" and not bound:
+    elif method == "greedy" and (not bound or expected):
         trace = greedy(pb)
     elif method in ("greedy", "lp"):
         lp = solve_highs(pb, integer=False, segments=segments, time_limit=time_limit)
@@ -126,35 +132,49 @@ def lp_bound(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
     return solve_highs(pb, integer=False, segments=segments).bound
 
 
-def _problem(candidates: pl.DataFrame, budgets: pl.DataFrame,
-             alpha: int) -> tuple[pl.DataFrame, pl.DataFrame, Problem, list[str], list[str], list[str]]:
+def _problem(candidates: pl.DataFrame, budgets: pl.DataFrame, alpha: int, *,
+             expected: bool = False) -> tuple[pl.DataFrame, pl.DataFrame, Problem, list[str], list[str], list[str]]:
     missing = [c for c in CANDIDATE_COLUMNS if c not in candidates.columns]
     if missing:
         raise PlanError(f"candidates lack column(s) {', '.join(missing)}")
     if candidates.height == 0:
         raise PlanError("candidates are empty: no eligible (household, program) pair to allocate")
-    num = ("cost_rp", "effect_rp_pc_month", "welfare_rp_month", "line_rp_month", "household_size")
+    num: tuple[str, ...] = ("cost_rp", "effect_rp_pc_month", "welfare_rp_month", "line_rp_month", "household_size")
     nulls = [c for c in CANDIDATE_COLUMNS if candidates[c].null_count()]
     if nulls:
         raise PlanError(f"candidates have missing values in {', '.join(nulls)}")
+    weighted = "weight" in candidates.columns
+    if weighted:
+        num = (*num, "weight")
+    if expected:
+        if "residual_sd" not in candidates.columns:
+            raise PlanError("expected=True needs a residual_sd column (sd of log welfare, from the PMT scores)")
+        if candidates.filter(pl.col("welfare_rp_month") <= 0).height:
+            raise PlanError("expected=True needs welfare_rp_month > 0 (the predicted median welfare)")
+        num = (*num, "residual_sd")
     cand = candidates.with_columns(pl.col(c).cast(pl.Float64) for c in num).with_columns(
         pl.col("household_id", "district_code", "program").cast(pl.Utf8)).sort("household_id", "program")
     for col, test, what in (("cost_rp", pl.col("cost_rp") <= 0, "cost_rp <= 0"),
                             ("effect_rp_pc_month", pl.col("effect_rp_pc_month") < 0, "effect < 0"),
                             ("line_rp_month", pl.col("line_rp_month") <= 0, "line <= 0"),
-                            ("household_size", pl.col("household_size") <= 0, "household_size <= 0")):
+                            ("household_size", pl.col("household_size") <= 0, "household_size <= 0"),
+                            *((("weight", pl.col("weight").is_null() | (pl.col("weight") <= 0), "weight <= 0"),)
+                              if weighted else ()),
+                            *((("residual_sd", pl.col("residual_sd").is_null() | (pl.col("residual_sd") <= 0),
+                                "residual_sd <= 0"),) if expected else ())):
         bad = cand.filter(test | pl.col(col).is_nan())
         if bad.height:
             raise PlanError(f"{bad.height} candidate row(s) with {what} or NaN (first: household "
                             f"{bad['household_id'][0]}, program {bad['program'][0]})")
     if cand.select(pl.struct("household_id", "program").is_duplicated().any()).item():
         raise PlanError("candidates repeat a (household_id, program) pair")
-    hh = cand.group_by("household_id", maintain_order=True).agg(pl.first("district_code", "welfare_rp_month",
-                                                                         "line_rp_month", "household_size"))
-    consistent = cand.group_by("household_id").agg(
-        pl.col("district_code", "welfare_rp_month", "line_rp_month", "household_size").n_unique().max())
+    per_household = ["district_code", "welfare_rp_month", "line_rp_month", "household_size",
+                     *(["weight"] if weighted else []), *(["residual_sd"] if expected else [])]
+    hh = cand.group_by("household_id", maintain_order=True).agg(pl.first(*per_household))
+    consistent = cand.group_by("household_id").agg(pl.col(*per_household).n_unique().max())
     if consistent.select(pl.max_horizontal(pl.exclude("household_id")).max()).item() > 1:
-        raise PlanError("a household has different district, welfare, line or size across its candidate rows")
+        raise PlanError("a household has different district, welfare, line, size, weight or residual_sd across "
+                        "its candidate rows")
     programs = sorted(cand["program"].unique().to_list())
     districts = sorted(hh["district_code"].unique().to_list())
     budget_cols = {"kind": pl.Utf8, "key": pl.Utf8, "budget_rp": pl.Float64, "quota_households": pl.Float64,
@@ -192,16 +212,20 @@ def _problem(candidates: pl.DataFrame, budgets: pl.DataFrame,
     hidx = cand.select(pl.col("household_id").rank("dense").cast(pl.Int64) - 1).to_series().to_numpy()
     pidx = cand["program"].replace_strict({p: i for i, p in enumerate(programs)}, return_dtype=pl.Int64).to_numpy()
     fmap = {f: i for i, f in enumerate(funders)}
+    hh_weight = hh["weight"].to_numpy() if weighted else None
+    cost = cand["cost_rp"].to_numpy() * (1.0 if hh_weight is None else hh_weight[hidx])
+    persons = hh["household_size"].to_numpy() * (1.0 if hh_weight is None else hh_weight)
     pb = Problem(
-        hh=hidx, prog=pidx, cost=cand["cost_rp"].to_numpy(), effect=cand["effect_rp_pc_month"].to_numpy(),
-        persons=hh["household_size"].to_numpy(), welfare=hh["welfare_rp_month"].to_numpy(),
+        hh=hidx, prog=pidx, cost=cost, effect=cand["effect_rp_pc_month"].to_numpy(),
+        persons=persons, welfare=hh["welfare_rp_month"].to_numpy(),
         line=hh["line_rp_month"].to_numpy(),
         district=hh["district_code"].replace_strict(dmap, return_dtype=pl.Int64).to_numpy(),
         prog_budget=prow["budget_rp"].fill_null(np.inf).to_numpy(),
         prog_quota=prow["quota_households"].fill_null(np.inf).to_numpy(),
         prog_funder=np.array([fmap[f] for f in prow["funder"].to_list()], dtype=np.int64),
         funder_budget=np.array([np.inf if fbud.get(f) is None else float(fbud[f]) for f in funders]),
-        floor_rp=floor_rp, floor_households=floor_hh, alpha=alpha)
+        floor_rp=floor_rp, floor_households=floor_hh, alpha=alpha, hh_weight=hh_weight,
+        log_sd=hh["residual_sd"].to_numpy() if expected else None)
     return cand, hh, pb, programs, funders, districts
 
 
@@ -215,7 +239,8 @@ def _simple_rule(cand: pl.DataFrame, pb: Problem, *, by_decile: bool) -> np.ndar
     x = np.zeros(n, dtype=bool)
     p, c = pb.prog[order], pb.cost[order]
     # cumulative cost and count are monotone in the order, so these tests keep a prefix per program
-    ok = (group_cumsum(p, c) <= pb.prog_budget[p] + 1e-9) & (group_cumsum(p, np.ones(n)) <= pb.prog_quota[p])
+    ok = (group_cumsum(p, c) <= pb.prog_budget[p] + 1e-9) & (group_cumsum(p, pb.count[order]) <= pb.prog_quota[p]
+                                                              + 1e-9)
     f = pb.prog_funder[p]
     ok &= group_cumsum(f, np.where(ok, c, 0.0)) <= pb.funder_budget[f] + 1e-9
     x[order[ok]] = True
@@ -228,9 +253,9 @@ def _result(cand: pl.DataFrame, hh: pl.DataFrame, pb: Problem, tr: Trace, progra
     x = tr.x
     before = objective(pb, np.zeros_like(x))
     after = objective(pb, x)
-    gain = np.bincount(pb.hh, weights=pb.effect * x, minlength=pb.persons.size)
+    gain: np.ndarray = np.bincount(pb.hh, weights=pb.effect * x, minlength=pb.persons.size).astype(np.float64)
     # credit: the greedy's marginal value; otherwise the household's reduction split by effect shares
-    hh_red = pb.persons * (_fgt(pb, pb.welfare) - _fgt(pb, pb.welfare + gain))
+    hh_red = pb.persons * (household_fgt(pb, np.zeros_like(gain)) - household_fgt(pb, gain))
     share = np.where(gain[pb.hh] > 0, pb.effect / np.where(gain[pb.hh] > 0, gain[pb.hh], 1.0), 0.0)
     value = np.where(tr.step > 0, tr.value, hh_red[pb.hh] * share)
     gap_before = np.where(tr.step > 0, tr.gap_before, pb.gap[pb.hh])
@@ -241,7 +266,8 @@ def _result(cand: pl.DataFrame, hh: pl.DataFrame, pb: Problem, tr: Trace, progra
         funder=pl.Series(funder_names), cost_rp=pl.Series(pb.cost), effect_rp_pc_month=pl.Series(pb.effect),
         gap_before_rp=pl.Series(gap_before), value=pl.Series(value),
         rp_per_value=pl.Series(np.where(value > 0, pb.cost / np.where(value > 0, value, 1.0), np.inf)),
-        budget_left_rp=pl.Series(left), step=pl.Series(tr.step)).filter(pl.Series(x))
+        budget_left_rp=pl.Series(left), step=pl.Series(tr.step),
+        **({} if pb.hh_weight is None else {"weight": pl.Series(pb.count)})).filter(pl.Series(x))
     why = {"greedy": "greedy round", "lp": "LP/greedy step", "mip": "MIP optimum", "lowest_desil": "lowest desil",
            "first_come": "first come"}[method]
     plan = plan.with_columns(reason=pl.format(
@@ -255,10 +281,6 @@ def _result(cand: pl.DataFrame, hh: pl.DataFrame, pb: Problem, tr: Trace, progra
                       bound, gap, status)
 
 
-def _fgt(pb: Problem, y: np.ndarray) -> np.ndarray:
-    return np.where(y < pb.line, np.clip(1.0 - y / pb.line, 0.0, None) ** pb.alpha, 0.0)
-
-
 def _spend(plan: pl.DataFrame, pb: Problem, programs: list[str], funders: list[str],
            districts: list[str]) -> pl.DataFrame:
     fbudget = dict(zip(funders, pb.funder_budget.tolist(), strict=True))
@@ -267,10 +289,12 @@ def _spend(plan: pl.DataFrame, pb: Problem, programs: list[str], funders: list[s
     parts = []
     for level, col, limits, keys in (("program", "program", pbudget, programs), ("funder", "funder", fbudget, funders),
                                      ("district", "district_code", dfloor, districts)):
+        served = (pl.col("weight").filter(pl.col("household_id").is_first_distinct()).sum() if "weight" in plan.columns
+                  else pl.col("household_id").n_unique())
         agg = pl.DataFrame({"key": keys}).join(
-            plan.group_by(col).agg(spend_rp=pl.col("cost_rp").sum(), households=pl.col("household_id").n_unique())
+            plan.group_by(col).agg(spend_rp=pl.col("cost_rp").sum(), households=served)
             .rename({col: "key"}), on="key", how="left").fill_null(0)
         parts.append(agg.select(pl.lit(level).alias("level"), "key", pl.col("spend_rp").cast(pl.Float64),
                                 pl.col("key").replace_strict(limits, return_dtype=pl.Float64).alias("limit_rp"),
-                                pl.col("households").cast(pl.Int64)))
+                                pl.col("households").cast(pl.Float64 if "weight" in plan.columns else pl.Int64)))
     return pl.concat(parts)

@@ -27,10 +27,13 @@ import numpy.typing as npt
 from scipy import sparse
 
 from entas.errors import PlanError
+from entas.pockets.lognormal_fgt import expected_fgt
 
 F = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
+EXPECTED_TOL = 1e-12
+"""Smallest change of a household's expected FGT worth a pair (below it: rounding, households far above)."""
 LIFT_EPS = 1e-6
 """Relative margin added to the gap in the MIP lift constraint, so solver tolerance never leaves y=1 poor."""
 
@@ -54,6 +57,30 @@ class Problem:
     floor_rp: F
     floor_households: F
     alpha: int
+    hh_weight: F | None = None
+    """Households each household row stands for (a survey weight); None: one each. Quotas and household
+    floors count it; ``persons`` and ``cost`` already include it."""
+    log_sd: F | None = None
+    """Expected objective: the sd of each household's log welfare around ``log(welfare)`` (the PMT's
+    residual sd; ``welfare`` is then the predicted median); None: welfare is taken as known."""
+
+    @property
+    def expected(self) -> bool:
+        return self.log_sd is not None
+
+    @property
+    def bundles(self) -> bool:
+        """Headcount on known welfare: a household counts only when lifted, so it is offered as a bundle."""
+        return self.alpha == 0 and self.log_sd is None
+
+    @property
+    def weight(self) -> F:
+        return np.ones(self.persons.size) if self.hh_weight is None else self.hh_weight
+
+    @property
+    def count(self) -> F:
+        """Households each pair stands for."""
+        return self.weight[self.hh]
 
     @property
     def gap(self) -> F:
@@ -71,18 +98,38 @@ class Trace:
     x: B = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
+def household_fgt(pb: Problem, gain: F, households: Ints | None = None) -> F:
+    """FGT_alpha of households (all, or ``households``) after adding ``gain`` (aligned with them) to welfare.
+
+    Known welfare: ``1(w + g < z) (1 - (w + g)/z)^alpha``. Expected (``log_sd``): with ``log W ~ N(log w, sd^2)``
+    and ``z' = z - g``, ``E[((z' - W)/z)^alpha 1(W < z')] = (z'/z)^alpha E[FGT_alpha(W, z')]``, the lognormal's
+    closed form (``entas.pockets.lognormal_fgt``); 0 when the gain alone reaches the line.
+    """
+    idx = np.arange(pb.persons.size) if households is None else households
+    w, z = pb.welfare[idx], pb.line[idx]
+    if pb.log_sd is None:
+        after = w + gain
+        return np.where(after < z, np.clip(1.0 - after / z, 0.0, None) ** pb.alpha, 0.0)
+    shifted = z - gain
+    room = shifted > 0
+    safe = np.where(room, shifted, 1.0)
+    value = expected_fgt(np.log(w), pb.log_sd[idx], np.log(safe))[:, pb.alpha]
+    return np.where(room, (safe / z) ** pb.alpha * value, 0.0)
+
+
 def objective(pb: Problem, x: B) -> float:
-    """``sum_h m_h FGT_alpha`` after assigning the pairs where ``x`` is true (strict ``y < z``)."""
-    gain = np.bincount(pb.hh, weights=pb.effect * x, minlength=pb.persons.size)
-    after = pb.welfare + gain
-    poor = after < pb.line
-    fgt = np.where(poor, np.power(np.clip(1.0 - after / pb.line, 0.0, None), pb.alpha), 0.0)
-    return float(np.sum(pb.persons * fgt))
+    """``sum_h m_h FGT_alpha`` after assigning the pairs where ``x`` is true (strict ``y < z``; expected
+    under the lognormal law when ``pb.log_sd`` is set)."""
+    gain: F = np.bincount(pb.hh, weights=pb.effect * x, minlength=pb.persons.size).astype(np.float64)
+    return float(np.sum(pb.persons * household_fgt(pb, gain)))
 
 
 def _marginal(pb: Problem, gain: F, pairs: Ints) -> F:
     """Objective reduction of adding each pair alone, given the households' current gains."""
     h = pb.hh[pairs]
+    if pb.log_sd is not None:
+        drop = household_fgt(pb, gain[h], h) - household_fgt(pb, gain[h] + pb.effect[pairs], h)
+        return np.where(drop > EXPECTED_TOL, pb.persons[h] * drop, 0.0)
     rem = np.maximum(pb.gap[h] - gain[h], 0.0)
     e, z, m = pb.effect[pairs], pb.line[h], pb.persons[h]
     if pb.alpha == 0:
@@ -130,7 +177,7 @@ def greedy(pb: Problem, *, x0: B | None = None, price: F | None = None, max_roun
 def _floor_need(pb: Problem, x: B, district: int) -> tuple[float, float]:
     dmask = x & (pb.district[pb.hh] == district)
     need_rp = pb.floor_rp[district] - float(np.sum(pb.cost[dmask]))
-    need_hh = pb.floor_households[district] - float(np.unique(pb.hh[dmask]).size)
+    need_hh = pb.floor_households[district] - float(np.sum(pb.weight[np.unique(pb.hh[dmask])]))
     return max(need_rp, 0.0), max(need_hh, 0.0)
 
 
@@ -150,11 +197,12 @@ def _units(pb: Problem, gain: F, avail: Ints, ucost: F) -> tuple[Ints, F, F, F]:
     ``ucost``: rupiah, or rupiah times the LP shadow price of their program's budget (Lagrangian pricing).
     """
     rem_h = np.maximum(pb.gap - gain, 0.0)
-    avail = avail[rem_h[pb.hh[avail]] > 0]
+    if not pb.expected:
+        avail = avail[rem_h[pb.hh[avail]] > 0]
     empty = (np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0))
     if avail.size == 0:
         return empty
-    if pb.alpha == 0:
+    if pb.bundles:
         h = pb.hh[avail]
         ratio = pb.effect[avail] / ucost[avail]
         o = avail[np.lexsort((pb.prog[avail], -ratio, h))]
@@ -179,6 +227,7 @@ def _units(pb: Problem, gain: F, avail: Ints, ucost: F) -> tuple[Ints, F, F, F]:
         return pairs, score, value, rem_h[hp]
     out_p, out_s, out_v, out_r = [], [], [], []
     cg = gain.copy()
+    last = np.full(rem_h.size, np.inf)  # scores made non-increasing along a household's sequence
     active = avail
     while active.size:
         val = _marginal(pb, cg, active)
@@ -192,8 +241,10 @@ def _units(pb: Problem, gain: F, avail: Ints, ucost: F) -> tuple[Ints, F, F, F]:
         pos = np.where(sc >= seg_max[seg_id], np.arange(active.size), active.size)
         firsts = np.minimum.reduceat(pos, starts)
         chosen = active[firsts]
+        score = np.minimum(sc[firsts], last[pb.hh[chosen]])
+        last[pb.hh[chosen]] = score
         out_p.append(chosen)
-        out_s.append(sc[firsts])
+        out_s.append(score)
         out_v.append(val[firsts])
         out_r.append(np.maximum(pb.gap - cg, 0.0)[pb.hh[chosen]])
         cg[pb.hh[chosen]] += pb.effect[chosen]
@@ -211,14 +262,14 @@ def _rounds(pb: Problem, tr: Trace, state: dict[str, int], max_rounds: int, ucos
     scope = np.ones(pb.hh.size, dtype=bool) if district is None else pb.district[pb.hh] == district
     for _ in range(max_rounds):
         spent = np.bincount(pb.prog, weights=pb.cost * tr.x, minlength=n_prog)
-        used = np.bincount(pb.prog, weights=tr.x.astype(float), minlength=n_prog)
+        used = np.bincount(pb.prog, weights=pb.count * tr.x, minlength=n_prog)
         prog_left = pb.prog_budget - spent
         quota_left = pb.prog_quota - used
         fund_left = pb.funder_budget - np.bincount(pb.prog_funder, weights=spent, minlength=pb.funder_budget.size)
         need_rp, need_hh = (0.0, 0.0) if district is None else _floor_need(pb, tr.x, district)
         if district is not None and need_rp <= 0 and need_hh <= 0:
             return
-        fits = (pb.cost <= prog_left[pb.prog] + 1e-9) & (quota_left[pb.prog] >= 1)
+        fits = (pb.cost <= prog_left[pb.prog] + 1e-9) & (quota_left[pb.prog] >= pb.count - 1e-9)
         fits &= pb.cost <= fund_left[pb.prog_funder[pb.prog]] + 1e-9
         avail = np.flatnonzero(scope & ~tr.x & fits)
         if avail.size == 0:
@@ -229,15 +280,15 @@ def _rounds(pb: Problem, tr: Trace, state: dict[str, int], max_rounds: int, ucos
             if district is None:
                 return
             cand, score, value, rem = avail, np.zeros(avail.size), np.zeros(avail.size), np.zeros(avail.size)
-        order = np.lexsort((pb.prog[cand], pb.hh[cand], -score))
+        order = np.lexsort((np.arange(cand.size), pb.hh[cand], -score))  # ties keep each household's sequence
         cand, value, rem = cand[order], value[order], rem[order]
         p = pb.prog[cand]
         cum = group_cumsum(p, pb.cost[cand])
-        ok = (cum <= prog_left[p] + 1e-9) & (group_cumsum(p, np.ones(cand.size)) <= quota_left[p])
+        ok = (cum <= prog_left[p] + 1e-9) & (group_cumsum(p, pb.count[cand]) <= quota_left[p] + 1e-9)
         fcost = np.where(ok, pb.cost[cand], 0.0)
         ok &= group_cumsum(pb.prog_funder[p], fcost) <= fund_left[pb.prog_funder[p]] + 1e-9
         h = pb.hh[cand]
-        if pb.alpha == 0:
+        if pb.bundles:
             ok &= np.bincount(h, weights=~ok, minlength=n_h)[h] == 0
         else:
             ok &= group_cumsum(h, (~ok).astype(float)) == 0
@@ -245,9 +296,10 @@ def _rounds(pb: Problem, tr: Trace, state: dict[str, int], max_rounds: int, ucos
             c_ok = np.where(ok, pb.cost[cand], 0.0)
             new_hh = ok & ~np.isin(h, pb.hh[tr.x])
             new_hh &= group_cumsum(h, new_hh.astype(float)) == 1
-            hh_before: F = np.cumsum(new_hh) - new_hh
+            new_w = new_hh * pb.weight[h]
+            hh_before: F = np.cumsum(new_w) - new_w
             ok &= ((np.cumsum(c_ok) - c_ok) < need_rp) | (hh_before < need_hh)
-            if pb.alpha == 0:
+            if pb.bundles:
                 ok &= np.bincount(h, weights=~ok & (score[order] > 0), minlength=n_h)[h] == 0
         if not ok.any():
             return
@@ -276,6 +328,8 @@ class HighsResult:
 def solve_highs(pb: Problem, *, integer: bool, segments: int = 8, time_limit: float = 60.0,
                 mip_rel_gap: float = 0.0) -> HighsResult:
     """Build and solve the MIP (``integer=True``) or its LP relaxation with HiGHS (minimization form)."""
+    if pb.expected:
+        raise PlanError("the expected objective (PMT uncertainty) has no LP/MIP form: use method='greedy'")
     n, n_h = pb.hh.size, pb.persons.size
     gap_r = pb.gap / pb.line
     poor = np.flatnonzero(gap_r > 0)
@@ -332,7 +386,7 @@ def solve_highs(pb: Problem, *, integer: bool, segments: int = 8, time_limit: fl
     rlo.append(np.full(pb.prog_budget.size, -np.inf))
     rhi.append(pb.prog_budget / 1e6)
     if np.isfinite(pb.prog_quota).any():
-        rows.append(on_x(onehot_p))
+        rows.append(on_x(onehot_p.multiply(pb.count[None, :])))
         rlo.append(np.full(pb.prog_budget.size, -np.inf))
         rhi.append(np.where(np.isfinite(pb.prog_quota), pb.prog_quota, np.inf))
     fund = pb.prog_funder[pb.prog]
@@ -375,7 +429,7 @@ def _household_floors(pb: Problem, a: sparse.csc_matrix, integrality: Ints, cols
     link = sparse.hstack([sparse.coo_matrix((np.ones(n), (pb.hh, np.arange(n))), shape=(n_h, n)),
                           sparse.coo_matrix((n_h, m0 - n)), -sparse.identity(n_h)])
     dist = sparse.hstack([sparse.coo_matrix((pb.floor_households.size, m0)),
-                          sparse.coo_matrix((np.ones(n_h), (pb.district, np.arange(n_h))),
+                          sparse.coo_matrix((pb.weight, (pb.district, np.arange(n_h))),
                                             shape=(pb.floor_households.size, n_h))])
     a = sparse.vstack([sparse.hstack([a, sparse.coo_matrix((a.shape[0], n_h))]), link, dist]).tocsc()
     cols_cost.append(np.zeros(n_h))

@@ -3,7 +3,8 @@
 ``eligibility`` compiles each program's rule and benefit counts (``entas.programs.rules_ibis``) into one Ibis
 query over the households joined with their member counts: per program a boolean column ``<code>`` (an unknown
 result -- a missing field -- is *not eligible*), ``<code>_benefit_rp_year`` (sum of amount x capped count over
-the benefit components, 0 when not eligible; amounts are the parameter values in force at ``at``) and
+the benefit components, 0 when not eligible; amounts are the parameter values in force at ``at``),
+``<code>_beneficiaries`` (what a unit cost multiplies: 1 household, or the persons the components count) and
 ``<code>_effect_rp_pc_month`` (the consumption-equivalent welfare effect per capita per month if received:
 the ``rp_pc_month`` parameter, or benefit / 12 / household_size x pass-through; take-up is not applied here).
 It runs on DuckDB or PySpark; the registry is a census, so these are counts, not estimates.
@@ -57,7 +58,8 @@ def eligibility(
     ``households``/``members``: Ibis tables, or frames registered in ``backend`` (new DuckDB when None).
     ``as_of``: date ages are taken at (None: members carry an ``age`` column). ``at``: date of the parameter
     values (None: latest). Columns: household_id, then per program ``<code>``, ``<code>_benefit_rp_year``,
-    ``<code>_effect_rp_pc_month``.
+    ``<code>_beneficiaries`` (1 for a household program; for a person program the members counted by its
+    benefit components, capped), ``<code>_effect_rp_pc_month``.
     """
     if not programs:
         raise ProgramError("eligibility needs at least one program")
@@ -67,12 +69,15 @@ def eligibility(
     for program in programs:
         eligible = to_ibis(program.eligibility.tree, table, counts).fill_null(False)
         total: Any = ibis.literal(0.0)
+        persons: Any = ibis.literal(0.0)
         for component in program.benefit:
             count = to_ibis(component.count.tree, table, counts).cast("float64").fill_null(0.0)
             if component.max_count is not None:
                 count = ibis.least(count, float(component.max_count))
             total = total + count * program.value(component.amount, at)
+            persons = persons + count
         benefit = ibis.ifelse(eligible, total, 0.0)
+        beneficiaries = ibis.ifelse(eligible, persons if program.unit == "person" else ibis.literal(1.0), 0.0)
         effect = program.welfare_effect
         if effect.rp_pc_month is not None:
             per_capita: Any = ibis.literal(program.value(effect.rp_pc_month, at))
@@ -81,6 +86,7 @@ def eligibility(
             per_capita = ibis.ifelse(size > 0, total / 12.0 / size * program.value(effect.pass_through, at), None)
         columns[program.code] = eligible
         columns[f"{program.code}_benefit_rp_year"] = benefit.cast("float64")
+        columns[f"{program.code}_beneficiaries"] = beneficiaries.cast("float64")
         columns[f"{program.code}_effect_rp_pc_month"] = ibis.ifelse(eligible, per_capita, 0.0).cast("float64")
     return table.select("household_id", **columns)
 
