@@ -15,6 +15,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
+from entas.cli_plan import plan, simulate
 from entas.cli_pockets import pockets
 from entas.cli_programs import programs_app
 from entas.cli_support import (
@@ -40,6 +41,8 @@ app = typer.Typer(help="entas: shared decision support for zero extreme poverty.
 import_app = typer.Typer(help="Import registry or survey files into a new snapshot.", no_args_is_help=True)
 app.add_typer(import_app, name="import")
 app.command()(pockets)
+app.command()(plan)
+app.command()(simulate)
 app.add_typer(target_app, name="target")
 app.add_typer(programs_app, name="programs")
 
@@ -135,7 +138,8 @@ def import_survey_command(
 
 @app.command()
 def snapshots(
-    kind: Annotated[str, typer.Argument(help="registry, survey, target-model, target-scores or pockets.")] = "registry",
+    kind: Annotated[str, typer.Argument(
+        help="registry, survey, target-model, target-scores, pockets, plan or simulation.")] = "registry",
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:

@@ -81,3 +81,27 @@ class RuleError(ProgramError):
 
 class PlanError(EntasError):
     """An allocation that cannot be built or solved (missing columns or budgets, bad values, infeasible floors)."""
+
+
+class OpsError(EntasError):
+    """An operations-store request that cannot be met (bad user, role, area, stakeholder, status or database)."""
+
+
+class NotFoundError(OpsError):
+    """A record that does not exist *or* lies outside the caller's scope: the two are never told apart."""
+
+
+class PermissionDeniedError(OpsError):
+    """A role that lacks the capability for the request (e.g. a partner verifying its own delivery)."""
+
+
+class ConflictError(OpsError):
+    """A write that contradicts what is stored: an idempotency key reused with other content, a bad transition."""
+
+
+class LedgerImportError(EntasError):
+    """A plan or delivery-report file that cannot be imported at all (missing columns, unknown stakeholder)."""
+
+
+class SimulationError(PlanError):
+    """A scenario file or a microsimulation request that cannot be used (names the file and the field)."""

@@ -28,9 +28,8 @@ import polars as pl
 
 from entas.errors import PlanError
 from entas.plan.allocate import ALPHA, Objective, _problem
-from entas.plan.solvers import _units, group_cumsum
-
-STRATEGIES = ("expenditure_burden", "income", "pockets")
+from entas.plan.solvers import Problem, _units, group_cumsum, household_fgt
+from entas.programs.catalog import STRATEGIES
 
 __all__ = ["least_budget", "least_budget_path"]
 
@@ -44,10 +43,7 @@ def least_budget_path(candidates: pl.DataFrame, *, objective: Objective = "headc
     pair), ``order`` (0-based position in the province order), and per district ``cost_cum_rp`` and
     ``value_cum``.
     """
-    programs = sorted(candidates["program"].unique().to_list())
-    unlimited = pl.DataFrame({"kind": "program", "key": programs, "budget_rp": None},
-                             schema={"kind": pl.Utf8, "key": pl.Utf8, "budget_rp": pl.Float64})
-    cand, _, pb, *_ = _problem(candidates, unlimited, ALPHA[objective], expected=expected)
+    cand, pb, _ = _unlimited(candidates, objective, expected)
     pairs, score, value, _ = _units(pb, np.zeros(pb.persons.size), np.arange(pb.hh.size), pb.cost)
     order = np.lexsort((np.arange(pairs.size), pb.hh[pairs], -score))
     pairs, value = pairs[order], value[order]
@@ -58,7 +54,7 @@ def least_budget_path(candidates: pl.DataFrame, *, objective: Objective = "headc
         value = np.where(last, total[h], 0.0)
     district = pb.district[pb.hh[pairs]]
     extra = [c for c in ("strategy", "funder_type") if c in cand.columns]
-    path = cand[pairs.tolist()].select("household_id", "district_code", "program", *extra).with_columns(
+    path: pl.DataFrame = cand[pairs.tolist()].select("household_id", "district_code", "program", *extra).with_columns(
         cost_rp=pl.Series(pb.cost[pairs]), value=pl.Series(value), order=pl.Series(np.arange(pairs.size)),
         cost_cum_rp=pl.Series(group_cumsum(district, pb.cost[pairs])),
         value_cum=pl.Series(group_cumsum(district, value)))
@@ -80,12 +76,7 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
     if threshold_rate is not None and population is None:
         raise PlanError("threshold_rate needs the population by district (district_code, persons)")
     path = least_budget_path(candidates, objective=objective, expected=expected)
-    programs = sorted(candidates["program"].unique().to_list())
-    unlimited = pl.DataFrame({"kind": "program", "key": programs, "budget_rp": None},
-                             schema={"kind": pl.Utf8, "key": pl.Utf8, "budget_rp": pl.Float64})
-    _, hh, pb, _, _, districts = _problem(candidates, unlimited, ALPHA[objective], expected=expected)
-    from entas.plan.solvers import household_fgt
-
+    _, pb, districts = _unlimited(candidates, objective, expected)
     before_h = pb.persons * household_fgt(pb, np.zeros(pb.persons.size))
     before = pl.DataFrame({"district_code": districts,
                            "before": np.bincount(pb.district, weights=before_h, minlength=len(districts))})
@@ -104,19 +95,19 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
     stop = marked.filter(pl.col("met")).group_by("district_code").agg(pl.col("order").min().alias("stop"))
     bought = marked.join(stop, on="district_code", how="left").filter(
         pl.col("stop").is_not_null() & (pl.col("order") <= pl.col("stop")))
+    by_strategy = [pl.col("cost_rp").filter(pl.col("strategy") == s).sum().alias(f"{s}_rp") for s in STRATEGIES
+                   if "strategy" in path.columns]
     spend = bought.group_by("district_code").agg(
-        budget_rp=pl.col("cost_rp").sum(), reduced=pl.col("value").sum(),
-        households=pl.col("household_id").n_unique(),
-        *(pl.col("cost_rp").filter(pl.col("strategy") == s).sum().alias(f"{s}_rp") for s in STRATEGIES
-          if "strategy" in path.columns))
+        *by_strategy, budget_rp=pl.col("cost_rp").sum(), reduced=pl.col("value").sum(),
+        households=pl.col("household_id").n_unique())
     out = table.join(spend, on="district_code", how="left").with_columns(
         reached=(pl.col("before") <= pl.col("target") + 1e-9) | pl.col("budget_rp").is_not_null())
     out = out.with_columns(
+        *(pl.col(f"{s}_rp").fill_null(0.0) for s in STRATEGIES if "strategy" in path.columns),
         budget_rp=pl.when(pl.col("before") <= pl.col("target") + 1e-9).then(0.0).otherwise(pl.col("budget_rp")),
         after=pl.when(pl.col("reached")).then(pl.col("before") - pl.col("reduced").fill_null(0.0))
         .otherwise(pl.col("floor")),
-        households=pl.col("households").fill_null(0).cast(pl.Int64),
-        *(pl.col(f"{s}_rp").fill_null(0.0) for s in STRATEGIES if "strategy" in path.columns))
+        households=pl.col("households").fill_null(0).cast(pl.Int64))
     if "funder_type" in path.columns:
         funders = bought.pivot(on="funder_type", index="district_code", values="cost_rp",
                                aggregate_function="sum").fill_null(0.0) if bought.height else None
@@ -132,6 +123,16 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
     province = out.select(pl.lit(code).alias("district_code"), *sums, reached=pl.col("reached").all(),
                           budget_rp=pl.when(pl.col("reached").all()).then(pl.col("budget_rp").sum()))
     return pl.concat([out, province.select(columns)], how="vertical_relaxed")
+
+
+def _unlimited(candidates: pl.DataFrame, objective: Objective,
+               expected: bool) -> tuple[pl.DataFrame, Problem, list[str]]:
+    """The allocation problem of ``candidates`` with every program budget unlimited."""
+    programs = sorted(candidates["program"].unique().to_list())
+    unlimited = pl.DataFrame({"kind": "program", "key": programs, "budget_rp": None},
+                             schema={"kind": pl.Utf8, "key": pl.Utf8, "budget_rp": pl.Float64})
+    cand, _, pb, _, _, districts = _problem(candidates, unlimited, ALPHA[objective], expected=expected)
+    return cand, pb, districts
 
 
 def _common_prefix(districts: list[str]) -> str:

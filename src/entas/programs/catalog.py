@@ -35,6 +35,8 @@ from entas.programs.rules import Rule, parse
 
 DEFAULT_CATALOG = Path(__file__).with_name("catalog")
 Strategy = Literal["expenditure_burden", "income", "pockets"]
+STRATEGIES: tuple[str, ...] = get_args(Strategy)
+"""The three strategies of Inpres 4/2022: cut the expenditure burden, raise income, remove pockets."""
 Funder = Literal["state_budget", "provincial_budget", "district_budget", "village_fund", "csr", "other"]
 Unit = Literal["household", "person"]
 Status = Literal["sourced", "assumption"]

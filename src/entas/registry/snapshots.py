@@ -35,7 +35,7 @@ import polars as pl
 from entas.errors import SnapshotError
 from entas.registry.schema import SCHEMA_VERSION
 
-SnapshotKind = Literal["registry", "survey", "target-model", "target-scores", "pockets"]
+SnapshotKind = Literal["registry", "survey", "target-model", "target-scores", "pockets", "plan", "simulation"]
 TABLE_FILES: dict[str, tuple[str, ...]] = {
     "registry": ("households", "members"),
     "survey": ("survey_households", "survey_members"),
@@ -43,8 +43,10 @@ TABLE_FILES: dict[str, tuple[str, ...]] = {
     "target-model": ("coefficients", "fit", "residuals"),
     "target-scores": ("scores",),
     "pockets": ("pockets", "small_area", "deprivation", "hot_spots", "public_works"),
+    "plan": ("assignments", "spend", "least_budget"),
+    "simulation": ("path", "zero_year", "survey_path"),
 }
-_ID = re.compile(r"^(registry|survey|target-model|target-scores|pockets)-(\d{4,})-([0-9a-f]{8})$")
+_ID = re.compile(r"^(registry|survey|target-model|target-scores|pockets|plan|simulation)-(\d{4,})-([0-9a-f]{8})$")
 _HASH_CHUNK_ROWS = 500_000
 
 
