@@ -39,9 +39,9 @@ from scipy import stats
 
 from entas.errors import SimulationError
 from entas.plan.allocate import ALPHA, METHODS
+from entas.programs.catalog import STRATEGIES
 
 SCENARIO_FOLDER = Path(__file__).with_name("scenarios")
-STRATEGIES = ("expenditure_burden", "income", "pockets")
 ALL = "all"
 FigureStatus = Literal["sourced", "derived", "assumption"]
 _FIELDS = ("name", "description", "base_year", "years", "growth", "line_growth", "rollout", "plan", "draws",

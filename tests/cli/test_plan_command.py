@@ -1,0 +1,84 @@
+"""`entas plan` and `entas simulate` as a user runs them after `entas demo` and `entas target fit/score`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from entas.cli import app
+from entas.demo import run_demo
+from entas.registry.snapshots import SnapshotStore
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("plan-home")
+    run_demo(folder, scale=0.02, seed=4)
+    for command in (["target", "fit", "--selection", "none"], ["target", "score"]):
+        result = runner.invoke(app, [*command, "--home", str(folder)])
+        assert result.exit_code == 0, result.output
+    return folder
+
+
+def test_plan_stores_a_run_record_and_writes_masked_lists(home: Path, tmp_path: Path) -> None:
+    lists = tmp_path / "lists"
+    result = runner.invoke(app, ["plan", "--home", str(home), "--lists", str(lists), "--list-format", "csv",
+                                 "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    store = SnapshotStore(home)
+    manifest = store.manifest("plan")
+    assert manifest["registry_snapshot"] == store.current("registry")
+    assert manifest["scores_snapshot"] == store.current("target-scores")
+    assert len(manifest["budget_file"]["sha256"]) == 64 and manifest["welfare"] == "expected"
+    assert manifest["after"] < manifest["before"] and {"numpy", "polars", "highspy"} <= set(manifest["versions"])
+    assert "pkh" in manifest["budget_assumptions"] and manifest["assumptions"]
+    assignments = store.read("plan", "assignments")
+    spend = store.read("plan", "spend").filter(pl.col("level") == "program")
+    assert (spend["spend_rp"] <= spend["limit_rp"] + 1e-6).all()
+    assert assignments["cost_rp"].sum() == pytest.approx(spend["spend_rp"].sum())
+    least = store.read("plan", "least_budget")
+    assert least.height == 11 and least["district_code"][-1] == "64"
+    files = sorted(lists.glob("*.csv"))
+    rows = pl.concat([pl.read_csv(f, schema_overrides={"head_nik": pl.Utf8, "district_code": pl.Utf8})
+                      for f in files])
+    assert rows.height == assignments.height
+    assert rows["head_nik"].drop_nulls().str.contains(r"^\d{4}\*{10}\d{2}$").all()
+    niks = set(store.read("registry", "members")["nik"].to_list())
+    assert not niks & set(re.findall(r"\d{16}", result.output))
+
+
+def test_plan_with_a_bad_budget_file_names_row_and_field(home: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "budget.csv"
+    bad.write_text("kind,key,budget_rp,status,source\nprogram,pkh,lots,assumption,x\n")
+    result = runner.invoke(app, ["plan", "--home", str(home), "--budget", str(bad)])
+    assert result.exit_code == 2
+    assert "row 2, field budget_rp" in " ".join(result.output.split())
+
+
+def test_simulate_projects_each_scenario_and_names_the_zero_year(home: Path) -> None:
+    assert runner.invoke(app, ["plan", "--home", str(home), "--format", "csv"]).exit_code == 0
+    result = runner.invoke(app, ["simulate", "--home", str(home), "--scenario", "baseline", "--scenario", "plan",
+                                 "--draws", "10", "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    store = SnapshotStore(home)
+    manifest = store.manifest("simulation")
+    assert manifest["plan_snapshot"] == store.current("plan") and len(manifest["runs"]) == 2
+    path = store.read("simulation", "path").filter(pl.col("level") == "province")
+    by = {(r["scenario"], r["year"]): r for r in path.iter_rows(named=True)}
+    assert by[("plan", 2024)]["poor_persons"] == pytest.approx(by[("baseline", 2024)]["poor_persons"])
+    assert by[("plan", 2026)]["poor_persons"] < by[("baseline", 2026)]["poor_persons"]
+    zero = store.read("simulation", "zero_year")
+    assert zero.filter(pl.col("level") == "district").height == 20
+    survey = store.read("simulation", "survey_path")
+    assert {"before", "after"} == set(survey["variant"]) and survey["se"].null_count() < survey.height
+
+
+def test_simulate_without_a_plan_exits_2_with_advice(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["simulate", "--home", str(tmp_path)])
+    assert result.exit_code == 2 and "entas plan" in " ".join(result.output.split())
