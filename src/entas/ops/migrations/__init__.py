@@ -1,0 +1,1 @@
+"""Alembic migrations of the operations store, shipped in the package (see ``entas.ops.database.upgrade``)."""

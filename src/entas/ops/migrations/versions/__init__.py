@@ -1,0 +1,1 @@
+"""Alembic revisions, oldest first; each names the one before it (``down_revision``)."""
