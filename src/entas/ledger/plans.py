@@ -24,6 +24,7 @@ from entas.ops import audit
 from entas.ops.access import Access
 from entas.ops.models import Plan, PlanItem
 from entas.ops.principal import Capability
+from entas.programs.catalog import STRATEGIES
 from entas.registry.snapshots import content_hash
 
 PLAN_COLUMNS: dict[str, pl.DataType] = {
@@ -31,7 +32,6 @@ PLAN_COLUMNS: dict[str, pl.DataType] = {
     "program": pl.Utf8(), "strategy": pl.Utf8(), "funder": pl.Utf8(), "cost_rp": pl.Float64(),
     "effect_rp_pc_month": pl.Float64(), "reason": pl.Utf8(),
 }
-STRATEGIES = ("expenditure_burden", "income", "pockets")
 _REQUIRED = ("plan_id", "household_id", "village_code", "district_code", "program", "strategy")
 
 
