@@ -106,6 +106,8 @@ def plan(
                                                   "with --welfare expected zero is out of reach).")] = 0.5,
     threshold_rate: Annotated[float | None, typer.Option(help="Least-budget target as a share of each "
                                                               "district's persons instead.")] = None,
+    deprivations: Annotated[bool, typer.Option(help="Secondary objective: money the poverty objective leaves buys "
+                                                    "the most person-deprivations removed per rupiah.")] = True,
     lists: Annotated[Path | None, typer.Option(help="Write by-name lists per stakeholder and district here.")] = None,
     list_format: Annotated[ListFormatOption, typer.Option(help="Format of the lists.")] = ListFormatOption.xlsx,
     personal: Annotated[PersonalOption, typer.Option(help="NIK and names in the lists: masked NIK (default), "
@@ -148,10 +150,11 @@ def plan(
             progress("plan: read", 1, 4)
             h = register(backend, households, "plan_households")
             m = register(backend, members, "plan_members")
-            candidates = build_candidates(h, m, scores, programs, as_of=as_of, at=as_of, backend=backend)
+            candidates = build_candidates(h, m, scores, programs, as_of=as_of, at=as_of, deprivations=deprivations,
+                                          backend=backend)
             progress("plan: candidates", 2, 4)
             allocation = allocate(candidates, budgets.drop("status", "source"), objective=objective.value,
-                                  method=method.value, expected=expected)
+                                  method=method.value, expected=expected, deprivations=deprivations)
             progress("plan: allocation", 3, 4)
             population = scores.group_by("district_code").agg(persons=pl.col("household_size").sum())
             least = least_budget(candidates, objective=objective.value, expected=expected,
@@ -171,7 +174,8 @@ def plan(
             "mode": "analysis", "registry_snapshot": registry, "scores_snapshot": scores_id,
             "model_snapshot": score_manifest.get("model_snapshot"), "year": plan_year, "as_of": as_of.isoformat(),
             "budget_file": file_record(Path(budget_file)), "objective": objective.value, "method": method.value,
-            "welfare": welfare.value, "threshold": threshold, "threshold_rate": threshold_rate,
+            "welfare": welfare.value, "deprivations": deprivations, "threshold": threshold,
+            "threshold_rate": threshold_rate,
             "before": allocation.before, "after": allocation.after, "bound": allocation.bound,
             "gap_to_bound": allocation.gap_to_bound, "status": allocation.status,
             "method_version": allocation.method_version, "assumptions": assumptions(programs, as_of),
@@ -314,5 +318,6 @@ def _survey_replay(store: Any, manifest: dict[str, Any]) -> tuple[pl.DataFrame, 
                          extreme_basis=default_basis(year, "extreme"), as_of=dt.date.fromisoformat(manifest["as_of"]),
                          objective=manifest["objective"],
                          method=manifest["method"],
-                         expected=manifest["welfare"] == "expected")
+                         expected=manifest["welfare"] == "expected",
+                         deprivations=bool(manifest.get("deprivations", False)))
     return result.households, survey_design(households, lonely_psu="adjust"), result.plan, survey_id

@@ -225,3 +225,36 @@ def test_a_weight_scales_persons_cost_and_quota_counts(method: str) -> None:
     assert served["weight"].max() <= 4.0 and served["weight"].max() >= 3.0  # type: ignore[operator]
     spend = q.spend.filter(pl.col("level") == "program")
     assert spend["households"].sum() == pytest.approx(served["weight"].sum())
+
+
+@pytest.mark.parametrize("method", ["greedy", "mip", "lowest_desil"])
+def test_deprivations_are_a_secondary_objective(method: str) -> None:
+    """With deprivations on, the poverty part of the plan is unchanged (lexicographic) and the money left buys
+    person-deprivations, within every budget."""
+    cand, budgets = instance(30, 4, 8, share=0.5)
+    r = np.random.default_rng(3)
+    cand = cand.with_columns(deprivations_removed=pl.Series(r.integers(0, 3, cand.height) * 2.0))
+    first = allocate(cand, budgets, method=method)  # type: ignore[arg-type]
+    both = allocate(cand, budgets, method=method, deprivations=True)  # type: ignore[arg-type]
+    assert both.after <= first.after + 1e-9  # never worse; the extra pairs may even lift a household
+    poverty_part = both.plan.filter(pl.col("step") < 10**6).select("household_id", "program")
+    assert poverty_part.equals(first.plan.select("household_id", "program"))
+    extra = both.plan.filter(pl.col("step") == 10**6)
+    assert extra.height > 0 and (extra["deprivations_removed"] > 0).all()
+    assert extra["reason"].str.contains("secondary objective").all()
+    spend = both.spend.filter(pl.col("level") == "program")
+    assert (spend["spend_rp"] <= spend["limit_rp"].fill_null(np.inf) + 1e-6).all()
+    with pytest.raises(PlanError, match="deprivations_removed"):
+        allocate(cand.drop("deprivations_removed"), budgets, deprivations=True)
+
+
+def test_the_secondary_fill_buys_deprivations_per_rupiah_by_hand() -> None:
+    """Two non-poor households deprived of water: Rp 2M removes 4 person-deprivations, Rp 1M removes 3; a
+    budget of Rp 2M buys the cheaper per deprivation (3 for 1M), then the other no longer fits."""
+    cand = pl.DataFrame({"household_id": ["H1", "H2"], "district_code": ["64.01", "64.01"], "program": ["W", "W"],
+                         "cost_rp": [2e6, 1e6], "effect_rp_pc_month": [8_000.0, 8_000.0],
+                         "welfare_rp_month": [900_000.0, 900_000.0], "line_rp_month": [500_000.0, 500_000.0],
+                         "household_size": [4.0, 3.0], "deprivations_removed": [4.0, 3.0]})
+    budgets = pl.DataFrame({"kind": ["program"], "key": ["W"], "budget_rp": [2e6]})
+    got = allocate(cand, budgets, deprivations=True)
+    assert got.plan["household_id"].to_list() == ["H2"] and got.before == 0.0 and got.after == 0.0

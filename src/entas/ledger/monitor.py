@@ -24,12 +24,12 @@ from typing import Literal
 import polars as pl
 from sqlalchemy import select
 
-from entas.ledger.plans import STRATEGIES
 from entas.ops import audit
 from entas.ops.access import Access
 from entas.ops.models import HouseholdStatus, Intervention
 from entas.ops.principal import Capability
 from entas.ops.store import OpsStore
+from entas.programs.catalog import STRATEGIES
 
 Level = Literal["province", "district", "subdistrict", "village"]
 Period = Literal["month", "quarter", "year"]

@@ -22,9 +22,9 @@ import polars as pl
 from sqlalchemy import select
 
 from entas.ledger.monitor import REACHED, Level, area_of, extreme_poor
-from entas.ledger.plans import STRATEGIES
 from entas.ops.access import Access
 from entas.ops.models import HouseholdStatus, Intervention
+from entas.programs.catalog import STRATEGIES
 
 DEFAULT_K = 10
 COUNTS = ("reached_any", *(f"reached_{s}" for s in STRATEGIES), "graduated")

@@ -37,7 +37,16 @@ import numpy as np
 import polars as pl
 
 from entas.errors import PlanError
-from entas.plan.solvers import Problem, Trace, greedy, group_cumsum, household_fgt, objective, solve_highs
+from entas.plan.solvers import (
+    Problem,
+    Trace,
+    greedy,
+    group_cumsum,
+    household_fgt,
+    objective,
+    secondary_fill,
+    solve_highs,
+)
 
 METHOD_VERSION = "entas.plan 0.1"
 Objective = Literal["headcount", "gap", "severity"]
@@ -47,6 +56,8 @@ METHODS = ("greedy", "lp", "mip", "lowest_desil", "first_come")
 CANDIDATE_COLUMNS = ("household_id", "district_code", "program", "cost_rp", "effect_rp_pc_month",
                      "welfare_rp_month", "line_rp_month", "household_size")
 MIP_MAX_PAIRS = 20_000
+SECONDARY_STEP = 10**6
+"""``step`` of the pairs added by the secondary objective (after every poverty round)."""
 
 
 @dataclass(frozen=True)
@@ -77,7 +88,8 @@ class Allocation:
 
 def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Objective = "headcount",
              method: Method = "greedy", segments: int = 8, time_limit: float = 60.0,
-             pricing: bool = False, bound: bool = True, expected: bool = False) -> Allocation:
+             pricing: bool = False, bound: bool = True, expected: bool = False,
+             deprivations: bool = False) -> Allocation:
     """Choose (household, program) assignments that minimize extreme poverty; see the module docstring.
 
     ``segments``: pieces of the severity's piecewise-linear MIP/LP form; ``time_limit``: seconds for HiGHS
@@ -89,11 +101,16 @@ def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
     candidates carry ``residual_sd`` (sd of log welfare); a household then counts with its probability of
     being extremely poor (gap and severity: their lognormal expectations), so money also goes to households
     predicted just above the line. Greedy (or the simple rules) only: it has no LP form, so no bound.
+    ``deprivations=True``: the secondary objective -- with the money left once the poverty objective gains
+    nothing more, add the pairs removing the most person-deprivations per rupiah (candidate column
+    ``deprivations_removed``; lexicographic: never at the expense of the poverty objective).
     """
     if objective not in ALPHA:
         raise PlanError(f"unknown objective {objective!r}; choose one of {', '.join(ALPHA)}")
     if method not in METHODS:
         raise PlanError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
+    if deprivations and "deprivations_removed" not in candidates.columns:
+        raise PlanError("deprivations=True needs a deprivations_removed column (build_candidates adds it)")
     if expected and method in ("mip", "lp"):
         raise PlanError(f"method={method!r} has no form for the expected objective; use 'greedy'")
     cand, hh, pb, programs, funders, districts = _problem(candidates, budgets, ALPHA[objective], expected=expected)
@@ -122,6 +139,10 @@ def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
         if method == "lowest_desil" and "welfare_decile" not in candidates.columns:
             raise PlanError("method='lowest_desil' needs a welfare_decile column in the candidates")
         trace.x[:] = _simple_rule(cand, pb, by_decile=method == "lowest_desil")
+    if deprivations:
+        added = secondary_fill(pb, trace.x, cand["deprivations_removed"].cast(pl.Float64).fill_null(0.0).to_numpy())
+        trace.x[added] = True
+        trace.step[added] = SECONDARY_STEP
     return _result(cand, hh, pb, trace, programs, funders, districts, objective, method, bound_value, status)
 
 
@@ -257,23 +278,32 @@ def _result(cand: pl.DataFrame, hh: pl.DataFrame, pb: Problem, tr: Trace, progra
     # credit: the greedy's marginal value; otherwise the household's reduction split by effect shares
     hh_red = pb.persons * (household_fgt(pb, np.zeros_like(gain)) - household_fgt(pb, gain))
     share = np.where(gain[pb.hh] > 0, pb.effect / np.where(gain[pb.hh] > 0, gain[pb.hh], 1.0), 0.0)
-    value = np.where(tr.step > 0, tr.value, hh_red[pb.hh] * share)
-    gap_before = np.where(tr.step > 0, tr.gap_before, pb.gap[pb.hh])
+    traced = (tr.step > 0) & (tr.step < SECONDARY_STEP)  # the greedy's own record of the pair
+    value = np.where(traced, tr.value, hh_red[pb.hh] * share)
+    gap_before = np.where(traced, tr.gap_before, pb.gap[pb.hh])
     spent = np.bincount(pb.prog, weights=pb.cost * x, minlength=len(programs))
-    left = np.where(tr.step > 0, tr.budget_left, (pb.prog_budget - spent)[pb.prog])
+    left = np.where(traced, tr.budget_left, (pb.prog_budget - spent)[pb.prog])
     funder_names = np.array(funders)[pb.prog_funder[pb.prog]]
     plan = cand.select("household_id", "district_code", "program").with_columns(
         funder=pl.Series(funder_names), cost_rp=pl.Series(pb.cost), effect_rp_pc_month=pl.Series(pb.effect),
         gap_before_rp=pl.Series(gap_before), value=pl.Series(value),
         rp_per_value=pl.Series(np.where(value > 0, pb.cost / np.where(value > 0, value, 1.0), np.inf)),
         budget_left_rp=pl.Series(left), step=pl.Series(tr.step),
-        **({} if pb.hh_weight is None else {"weight": pl.Series(pb.count)})).filter(pl.Series(x))
+        **({} if pb.hh_weight is None else {"weight": pl.Series(pb.count)}),
+        **({"deprivations_removed": cand["deprivations_removed"].cast(pl.Float64).fill_null(0.0)}
+           if "deprivations_removed" in cand.columns else {})).filter(pl.Series(x))
     why = {"greedy": "greedy round", "lp": "LP/greedy step", "mip": "MIP optimum", "lowest_desil": "lowest desil",
            "first_come": "first come"}[method]
     plan = plan.with_columns(reason=pl.format(
         "{} {}: gap Rp {} pc/month, Rp {} per unit of {} reduced, program budget left Rp {}", pl.lit(why),
         pl.col("step"), pl.col("gap_before_rp").round(0), pl.col("rp_per_value").round(0), pl.lit(objective_name),
-        pl.col("budget_left_rp").round(0))).sort("household_id", "program")
+        pl.col("budget_left_rp").round(0)))
+    if "deprivations_removed" in plan.columns:
+        plan = plan.with_columns(reason=pl.when(pl.col("step") == SECONDARY_STEP).then(pl.format(
+            "secondary objective: {} person-deprivations removed, Rp {} each, with money the poverty objective "
+            "left", pl.col("deprivations_removed").round(1),
+            (pl.col("cost_rp") / pl.col("deprivations_removed")).round(0))).otherwise(pl.col("reason")))
+    plan = plan.sort("household_id", "program")
     gap = None
     if bound is not None and method != "mip":
         gap = 0.0 if before - bound <= 1e-12 else max(0.0, (after - bound) / (before - bound))

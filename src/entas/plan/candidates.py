@@ -74,6 +74,7 @@ def build_candidates(
     at: dt.date | None = None,
     scope: Literal["all", "poor"] = "all",
     poor_margin: float = 1.0,
+    deprivations: bool = True,
     backend: Any | None = None,
 ) -> pl.DataFrame:
     """One row per eligible (household, program) pair not already received; see the module docstring.
@@ -122,8 +123,30 @@ def build_candidates(
                          effect_rp_pc_month=pl.col("effect_full_rp_pc_month").fill_null(0.0) * pl.col("take_up"),
                          household_size=pl.col("household_size").cast(pl.Float64))
            .drop("unit_cost_rp"))
+    if deprivations:
+        out = _with_deprivations(out, households, members, programs, as_of, backend)
     order = ["household_id", "district_code", "village_code", "program", "strategy", "funder_type", "cost_rp",
              "beneficiaries", "effect_full_rp_pc_month", "take_up", "effect_rp_pc_month", "welfare_rp_month",
              "line_rp_month", "residual_sd", "household_size", "welfare_decile",
-             *(["registry_desil"] if "registry_desil" in out.columns else [])]
+             *(["registry_desil"] if "registry_desil" in out.columns else []),
+             *(["deprivations_removed"] if deprivations else [])]
     return out.select(order).sort("household_id", "program")
+
+
+def _with_deprivations(pairs: pl.DataFrame, households: ir.Table, members: ir.Table, programs: Sequence[Program],
+                       as_of: dt.date | None, backend: Any | None) -> pl.DataFrame:
+    """``deprivations_removed`` = persons x the program's indicators the household is deprived in (null = 0)."""
+    from entas.pockets.deprivation import deprivation_indicators
+
+    removes = {p.code: p.removes_deprivations for p in programs if p.removes_deprivations}
+    names = sorted({name for names in removes.values() for name in names})
+    if not names:
+        return pairs.with_columns(deprivations_removed=pl.lit(0.0))
+    flags = to_polars(deprivation_indicators(households, members, as_of=as_of, backend=backend).select(
+        "household_id", *names))
+    count = pl.lit(0.0)
+    for code, indicators in removes.items():
+        here = pl.sum_horizontal(pl.col(n).fill_null(0).cast(pl.Float64) for n in indicators)
+        count = pl.when(pl.col("program") == code).then(here).otherwise(count)
+    joined = pairs.join(flags, on="household_id", how="left")
+    return joined.with_columns(deprivations_removed=count * pl.col("household_size")).drop(names)

@@ -474,3 +474,29 @@ def _run(a: sparse.csc_matrix, c: F, lo: F, hi: F, rlo: F, rhi: F, integrality: 
         raise PlanError(f"HiGHS returned no solution within time_limit={time_limit} s")
     dual = np.asarray(h.getSolution().row_dual, dtype=float) if not integrality.any() else np.zeros(a.shape[0])
     return obj, bound, status, col, dual
+
+
+def secondary_fill(pb: Problem, x: B, value: F) -> B:
+    """Pairs to add after the poverty objective is served: the most ``value`` (e.g. person-deprivations
+    removed) per rupiah first, with the money, quotas and funder budgets left by ``x``.
+
+    The value is linear and separable, so one ordered pass is the greedy: pairs in order of value per rupiah
+    (then household, program) are accepted while their program's and funder's cumulative cost fits.
+    """
+    n_prog = pb.prog_budget.size
+    spent = np.bincount(pb.prog, weights=pb.cost * x, minlength=n_prog)
+    used = np.bincount(pb.prog, weights=pb.count * x, minlength=n_prog)
+    prog_left, quota_left = pb.prog_budget - spent, pb.prog_quota - used
+    fund_left = pb.funder_budget - np.bincount(pb.prog_funder, weights=spent, minlength=pb.funder_budget.size)
+    cand = np.flatnonzero(~x & (value > 0))
+    if cand.size == 0:
+        return np.zeros_like(x)
+    cand = cand[np.lexsort((pb.prog[cand], pb.hh[cand], -value[cand] / pb.cost[cand]))]
+    p = pb.prog[cand]
+    ok = (group_cumsum(p, pb.cost[cand]) <= prog_left[p] + 1e-9) & (group_cumsum(p, pb.count[cand])
+                                                                     <= quota_left[p] + 1e-9)
+    f = pb.prog_funder[p]
+    ok &= group_cumsum(f, np.where(ok, pb.cost[cand], 0.0)) <= fund_left[f] + 1e-9
+    added = np.zeros_like(x)
+    added[cand[ok]] = True
+    return added

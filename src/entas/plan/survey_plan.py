@@ -48,7 +48,7 @@ class SurveyPlan:
 def survey_plan(survey_households: pl.DataFrame, survey_members: pl.DataFrame, model: PMTModel,
                 programs: Sequence[Program], budgets: pl.DataFrame, *, year: int, extreme_basis: str,
                 as_of: dt.date, objective: Objective = "headcount", method: str = "greedy",
-                expected: bool = True, backend: Any | None = None) -> SurveyPlan:
+                expected: bool = True, deprivations: bool = False, backend: Any | None = None) -> SurveyPlan:
     """Score the survey with ``model``, build its candidates and allocate ``budgets`` over the weighted sample."""
     con = backend if backend is not None else connect()
     h = register(con, survey_households, "survey_plan_households")
@@ -56,11 +56,12 @@ def survey_plan(survey_households: pl.DataFrame, survey_members: pl.DataFrame, m
     keep = [c for c in ("welfare_decile",) if c in survey_households.columns]
     scored = to_polars(score_registry(model, h, m, lines=lines_for_year(year, extreme_basis=extreme_basis),
                                       weight="weight", keep=keep))
-    candidates = build_candidates(h, m, scored, programs, as_of=as_of, at=as_of, backend=con)
+    candidates = build_candidates(h, m, scored, programs, as_of=as_of, at=as_of, deprivations=deprivations,
+                                  backend=con)
     weights = survey_households.select("household_id", pl.col("weight").cast(pl.Float64))
     candidates = candidates.join(weights, on="household_id", how="left")
     allocation = allocate(candidates, budgets, objective=objective, method=method,  # type: ignore[arg-type]
-                          expected=expected)
+                          expected=expected, deprivations=deprivations)
     lines = scored.select("household_id", "line_extreme_rp_month")
     households = survey_households.join(lines, on="household_id", how="left")
     return SurveyPlan(households, plan_with_take_up(allocation.plan, candidates), allocation)
