@@ -20,6 +20,7 @@ import typer
 
 from entas.cli_support import FormatOption, HomeOption, OutputFormat, entas_home, render, run_guarded, stderr
 from entas.errors import EntasError
+from entas.ops.roles import Role
 
 if TYPE_CHECKING:
     from entas.ops import Access
@@ -31,15 +32,6 @@ ledger_app = typer.Typer(help="The ledger: stakeholders, plans, delivery reports
 DatabaseOption = Annotated[str | None, typer.Option(
     "--database-url", help="SQLAlchemy URL (default: $ENTAS_DATABASE_URL or HOME/ops.sqlite).")]
 UserOption = Annotated[str | None, typer.Option("--user", help="Act as this registered user (default: local admin).")]
-
-
-class RoleOption(StrEnum):
-    admin = "admin"
-    province_analyst = "province_analyst"
-    district_officer = "district_officer"
-    village_officer = "village_officer"
-    partner = "partner"
-    public = "public"
 
 
 class LevelOption(StrEnum):
@@ -100,7 +92,7 @@ def db_status(home: HomeOption = None, database_url: DatabaseOption = None) -> N
 @users_app.command("add")
 def users_add(
     name: Annotated[str, typer.Argument(help="User name (sign-in name).")],
-    role: Annotated[RoleOption, typer.Option(help="Role (see docs/operations.md).")],
+    role: Annotated[Role, typer.Option(help="Role (see docs/operations.md).")],
     area: Annotated[list[str] | None, typer.Option(help="District or village code; repeat for several.")] = None,
     stakeholder: Annotated[str | None, typer.Option(help="Stakeholder identifier (partners only).")] = None,
     password_stdin: Annotated[bool, typer.Option(help="Read the password from the first line of stdin.")] = False,

@@ -26,15 +26,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from entas.errors import PermissionDeniedError
 from entas.ops.models import PlanItem
-
-
-class Role(StrEnum):
-    admin = "admin"
-    province_analyst = "province_analyst"
-    district_officer = "district_officer"
-    village_officer = "village_officer"
-    partner = "partner"
-    public = "public"
+from entas.ops.roles import Role
 
 
 class Capability(StrEnum):
