@@ -1,20 +1,15 @@
-"""``entas plan``: allocate the programs of the catalog to registry households under a budget file.
+"""``entas plan`` and ``entas simulate``: the planning runs of ``entas.plan.runs``, as a user runs them.
 
-A face: it reads the current registry and PMT-score snapshots, builds the candidates
-(``entas.plan.candidates``), allocates (``entas.plan.allocate``), computes the least budget to reach the
-target by district (``entas.plan.least_budget``), stores a ``plan`` snapshot whose manifest is the run record
-(inputs, budget file and its hash, options, versions, time), optionally writes by-name lists, and renders.
+A face: it parses options, calls ``run_plan`` / ``run_simulation`` (which read the snapshots, compute and
+store a ``plan`` or ``simulation`` snapshot whose manifest is the run record), writes the by-name lists when
+asked, and renders.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import platform
-import time
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import polars as pl
 import typer
@@ -65,31 +60,6 @@ class PersonalOption(StrEnum):
     none = "none"
 
 
-def versions() -> dict[str, str]:
-    """Versions of entas and the libraries a plan or simulation depends on (for the run record)."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    found = {"python": platform.python_version()}
-    for package in ("entas", "numpy", "polars", "highspy", "scipy", "ibis-framework", "duckdb"):
-        try:
-            found[package] = version(package)
-        except PackageNotFoundError:
-            found[package] = "not installed"
-    return found
-
-
-def file_record(path: Path) -> dict[str, str]:
-    """A file named in a run record: its path and SHA-256."""
-    return {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
-
-
-def current_snapshot(store: Any, kind: str, advice: str) -> str:
-    snapshot = store.current(kind)
-    if snapshot is None:
-        raise EntasError(f"no {kind} snapshot under {store.home}: {advice}")
-    return str(snapshot)
-
-
 def plan(
     budget: Annotated[Path | None, typer.Option(help="Budget file (CSV/Excel: kind,key,budget_rp,...,status,"
                                                      "source); default: the illustrative Kaltim file.")] = None,
@@ -117,83 +87,36 @@ def plan(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Allocate programs to households under a budget file, with the least budget to reach the target."""
-    from entas.engine import register
-    from entas.plan.allocate import allocate
-    from entas.plan.budgets import DEFAULT_BUDGETS, load_budgets
-    from entas.plan.candidates import assumptions, build_candidates
-    from entas.plan.least_budget import least_budget
-    from entas.programs.catalog import load_catalog
+    from entas.plan.runs import PlanRun, run_plan, write_plan_lists
     from entas.registry.snapshots import SnapshotStore
 
     store = SnapshotStore(entas_home(home))
     backend = engine_backend(engine)
     expected = welfare is WelfareOption.expected
+    notes: list[str] = []
 
-    def run() -> tuple[pl.DataFrame, pl.DataFrame, str, dict[str, Any], pl.DataFrame | None]:
-        started = time.perf_counter()
+    def run() -> tuple[PlanRun, pl.DataFrame | None]:
         with progress_bar() as progress:
-            progress("plan: read", 0, 4)
-            registry = current_snapshot(store, "registry", "run `entas import registry FILE` or `entas demo` first")
-            scores_id = current_snapshot(store, "target-scores", "run `entas target fit` and `entas target score`")
-            score_manifest = store.manifest("target-scores", scores_id)
-            if score_manifest.get("registry_snapshot") != registry:
-                stderr.print(f"note: the scores ({scores_id}) were made on registry "
-                             f"{score_manifest.get('registry_snapshot')}, not the current {registry}")
-            plan_year = year or int(score_manifest["year"]) + 1
-            as_of = dt.date(plan_year, 1, 1)
-            programs = load_catalog()
-            budget_file = budget or DEFAULT_BUDGETS
-            budgets = load_budgets(budget_file, programs=[p.code for p in programs])
-            households = store.read("registry", "households", registry)
-            members = store.read("registry", "members", registry)
-            scores = store.read("target-scores", "scores", scores_id)
-            progress("plan: read", 1, 4)
-            h = register(backend, households, "plan_households")
-            m = register(backend, members, "plan_members")
-            candidates = build_candidates(h, m, scores, programs, as_of=as_of, at=as_of, deprivations=deprivations,
-                                          backend=backend)
-            progress("plan: candidates", 2, 4)
-            allocation = allocate(candidates, budgets.drop("status", "source"), objective=objective.value,
-                                  method=method.value, expected=expected, deprivations=deprivations)
-            progress("plan: allocation", 3, 4)
-            population = scores.group_by("district_code").agg(persons=pl.col("household_size").sum())
-            least = least_budget(candidates, objective=objective.value, expected=expected,
-                                 threshold=threshold, threshold_rate=threshold_rate, population=population)
-            progress("plan: least budget", 4, 4)
-        details = candidates.unique("program").select("program", "strategy", "funder_type")
-        assignments = allocation.plan.join(
-            candidates.select("household_id", "program", "village_code", "strategy", "funder_type", "take_up",
-                              "effect_full_rp_pc_month"), on=["household_id", "program"], how="left")
+            result = run_plan(store, budget=budget, objective=objective.value, method=method.value,
+                              expected=expected, deprivations=deprivations, year=year, threshold=threshold,
+                              threshold_rate=threshold_rate, backend=backend, progress=progress, notes=notes)
         written = None
         if lists is not None:
-            from entas.plan.lists import assignment_list, write_lists
+            written = write_plan_lists(store, lists, plan_id=result.snapshot_id, fmt=list_format.value,
+                                       personal=personal.value)
+        return result, written
 
-            frame = assignment_list(assignments, households, members, programs, personal=personal.value)
-            written = write_lists(frame, lists, fmt=list_format.value)
-        record = {
-            "mode": "analysis", "registry_snapshot": registry, "scores_snapshot": scores_id,
-            "model_snapshot": score_manifest.get("model_snapshot"), "year": plan_year, "as_of": as_of.isoformat(),
-            "budget_file": file_record(Path(budget_file)), "objective": objective.value, "method": method.value,
-            "welfare": welfare.value, "deprivations": deprivations, "threshold": threshold,
-            "threshold_rate": threshold_rate,
-            "before": allocation.before, "after": allocation.after, "bound": allocation.bound,
-            "gap_to_bound": allocation.gap_to_bound, "status": allocation.status,
-            "method_version": allocation.method_version, "assumptions": assumptions(programs, as_of),
-            "budget_assumptions": budgets.filter(pl.col("status") == "assumption")["key"].to_list(),
-            "versions": versions(), "seconds": round(time.perf_counter() - started, 2),
-            "candidates": candidates.height, "programs": details.height,
-        }
-        snapshot, _ = store.commit("plan", {"assignments": assignments, "spend": allocation.spend,
-                                            "least_budget": least}, manifest_extra=record)
-        return allocation.spend, least, snapshot, record, written
-
-    spend, least, snapshot, record, written = run_guarded(run)
+    result, written = run_guarded(run)
+    for note in notes:
+        stderr.print(f"note: {note}")
+    record = result.record
     unit = "expected extremely poor persons" if expected else "extremely poor persons (predicted median)"
     if objective is not ObjectiveOption.headcount:
         unit = f"{objective.value} (persons x FGT)"
     bound = "" if record["gap_to_bound"] is None else f"; gap to the LP bound {record['gap_to_bound']:.2%}"
-    render(spend.filter(pl.col("level") != "district"), fmt,
-           title=f"Plan {snapshot}: {unit} {record['before']:,.1f} -> {record['after']:,.1f}{bound}")
+    render(result.spend.filter(pl.col("level") != "district"), fmt,
+           title=f"Plan {result.snapshot_id}: {unit} {record['before']:,.1f} -> {record['after']:,.1f}{bound}")
+    least = result.least_budget
     render(least.select("district_code", "before", "floor", "target", "reached", "budget_rp", "after", "households",
                         *(c for c in least.columns if c in ("expenditure_burden_rp", "income_rp", "pockets_rp"))),
            fmt, title="Least budget to reach the target by district (composition by strategy, rupiah a year)")
@@ -201,7 +124,7 @@ def plan(
         stderr.print(f"assumed (unsourced) budget amounts: {', '.join(record['budget_assumptions'])}")
     if written is not None:
         stderr.print(f"by-name lists: {written.height} files under {lists}")
-    stderr.print(f"stored: {store.folder('plan') / snapshot}")
+    stderr.print(f"stored: {store.folder('plan') / result.snapshot_id}")
 
 
 def _years(text: str) -> tuple[int, ...]:
@@ -228,54 +151,17 @@ def simulate(
 ) -> None:
     """Project extreme poverty year by year under scenarios, with the plan rolled out; the year each district
     reaches zero."""
-    import dataclasses
-
-    from entas.plan.scenario import list_scenarios, load_scenario
-    from entas.plan.simulate import combine, project_registry, run_record, simulate_survey
+    from entas.plan.runs import run_simulation
     from entas.registry.snapshots import SnapshotStore
 
     store = SnapshotStore(entas_home(home))
-    names = scenario or list(list_scenarios())
 
     def run() -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame | None, str]:
-        chosen = plan_id or current_snapshot(store, "plan", "run `entas plan` first")
-        manifest = store.manifest("plan", chosen)
-        scores_id = str(manifest["scores_snapshot"])
-        scores = store.read("target-scores", "scores", scores_id)
-        assignments = store.read("plan", "assignments", chosen)
-        scenarios = [load_scenario(name) for name in names]
-        if years is not None:
-            wanted = _years(years)
-            scenarios = [dataclasses.replace(s, years=wanted) for s in scenarios]
-        projections, records = [], []
+        wanted = _years(years) if years is not None else None
         with progress_bar() as progress:
-            steps = len(scenarios) * (2 if survey else 1)
-            done = 0
-            survey_frames = []
-            replay = None
-            for item in scenarios:
-                progress("simulate", done, steps)
-                projection = project_registry(scores, item, assignments, draws=draws, seed=seed)
-                projections.append(projection)
-                records.append(run_record(item, projection=projection,
-                                          snapshot_ids={"plan": chosen, "target-scores": scores_id}))
-                done += 1
-                if survey:
-                    if replay is None:
-                        replay = _survey_replay(store, manifest)
-                    households, design, survey_assignments, survey_id = replay
-                    frame = simulate_survey(households, design, item, survey_assignments, snapshot_id=survey_id)
-                    survey_frames.append(frame)
-                    done += 1
-            progress("simulate", steps, steps)
-        path, zero = combine(projections)
-        tables = {"path": path, "zero_year": zero}
-        if survey_frames:
-            tables["survey_path"] = pl.concat(survey_frames, how="diagonal_relaxed")
-        snapshot, _ = store.commit("simulation", tables, manifest_extra={
-            "mode": "analysis", "plan_snapshot": chosen, "scores_snapshot": scores_id, "runs": records,
-            "versions": versions(), "budget_file": manifest.get("budget_file")})
-        return path, zero, tables.get("survey_path"), snapshot
+            result = run_simulation(store, scenarios=scenario, plan_id=plan_id, years=wanted, draws=draws,
+                                    seed=seed, survey=survey, progress=progress)
+        return result.path, result.zero_year, result.survey_path, result.snapshot_id
 
     path, zero, survey_path, snapshot = run_guarded(run)
     province = path.filter(pl.col("level") == "province")
@@ -292,32 +178,3 @@ def simulate(
                                  "(observed consumption; before = growth only)")
     render(zero, fmt, title="Year each area reaches zero (expected count, 95th percentile, no-draw path)")
     stderr.print(f"stored: {store.folder('simulation') / snapshot}")
-
-
-def _survey_replay(store: Any, manifest: dict[str, Any]) -> tuple[pl.DataFrame, Any, pl.DataFrame, str]:
-    """The plan's rule replayed on the current survey: households with lines, design, assignments, snapshot."""
-    from entas.measure.lines import default_basis
-    from entas.measure.survey_measures import survey_design
-    from entas.plan.budgets import load_budgets
-    from entas.plan.survey_plan import survey_plan
-    from entas.programs.catalog import load_catalog
-    from entas.registry.snapshots import TABLE_FILES
-    from entas.target.model_store import model_from_snapshot
-
-    survey_id = current_snapshot(store, "survey", "run `entas import survey FILE` or `entas demo` first")
-    model_id = str(manifest["model_snapshot"])
-    model_manifest = store.manifest("target-model", model_id)
-    model = model_from_snapshot({t: store.read("target-model", t, model_id) for t in TABLE_FILES["target-model"]},
-                                model_manifest)
-    households = store.read("survey", "households", survey_id)
-    members = store.read("survey", "members", survey_id)
-    programs = load_catalog()
-    budgets = load_budgets(manifest["budget_file"]["path"], programs=[p.code for p in programs])
-    year = int(model_manifest["year"])
-    result = survey_plan(households, members, model, programs, budgets.drop("status", "source"), year=year,
-                         extreme_basis=default_basis(year, "extreme"), as_of=dt.date.fromisoformat(manifest["as_of"]),
-                         objective=manifest["objective"],
-                         method=manifest["method"],
-                         expected=manifest["welfare"] == "expected",
-                         deprivations=bool(manifest.get("deprivations", False)))
-    return result.households, survey_design(households, lonely_psu="adjust"), result.plan, survey_id
