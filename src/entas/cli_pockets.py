@@ -10,7 +10,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import polars as pl
 import typer
 
 from entas.cli_support import (
@@ -25,7 +24,6 @@ from entas.cli_support import (
     run_guarded,
     stderr,
 )
-from entas.errors import EntasError
 
 
 class PocketLevel(StrEnum):
@@ -52,35 +50,16 @@ def pockets(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Rank villages or subdistricts as pockets of poverty: small-area rates with MSE, needs, hot spots."""
-    from entas.measure.survey_measures import survey_year
-    from entas.pockets.find import find_pockets
+    from entas.pockets.runs import run_pockets
     from entas.registry.snapshots import SnapshotStore
 
     store = SnapshotStore(entas_home(home))
-
-    def load() -> tuple[dict[str, pl.DataFrame], dict[str, str]]:
-        ids = {kind: store.current(kind) for kind in ("registry", "survey")}
-        missing = [kind for kind, snapshot in ids.items() if snapshot is None]
-        if missing:
-            raise EntasError(f"no {' and no '.join(missing)} snapshot under {store.home}: import them or run "
-                             "`entas demo` first")
-        frames = {"households": store.read("registry", "households"), "members": store.read("registry", "members"),
-                  "survey_households": store.read("survey", "households"),
-                  "survey_members": store.read("survey", "members")}
-        return frames, {k: str(v) for k, v in ids.items()}
-
-    frames, ids = run_guarded(load)
     backend = engine_backend(engine)
-    year = run_guarded(lambda: survey_year(frames["survey_households"]))
     with progress_bar() as progress:
-        result = run_guarded(lambda: find_pockets(
-            frames["households"], frames["members"], frames["survey_households"], frames["survey_members"],
-            year=year, level=level.value, extreme_basis=extreme_basis, bootstrap=bootstrap,
-            permutations=permutations, seed=seed, geometry=geometry, deprivation_k=deprivation_k,
-            backend=backend, progress=progress))
-    snapshot_id, _ = store.commit("pockets", result.tables(), manifest_extra={
-        "mode": "analysis", "registry_snapshot": ids["registry"], "survey_snapshot": ids["survey"],
-        "parameters": result.parameters, "method": result.pockets["method"][0]})
+        result, snapshot_id = run_guarded(lambda: run_pockets(
+            store, level=level.value, bootstrap=bootstrap, permutations=permutations, seed=seed,
+            extreme_basis=extreme_basis, geometry=geometry, deprivation_k=deprivation_k, backend=backend,
+            progress=progress))
     shown = result.pockets.select([c for c in SHOWN if c in result.pockets.columns]).head(top)
     render(shown, fmt, title=f"Pockets of poverty ({level.value}), top {top} of {result.pockets.height}: "
                              f"snapshot {snapshot_id}")

@@ -81,34 +81,14 @@ def fit(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Fit the PMT on a survey snapshot and store it as the current target-model snapshot."""
-    from entas.measure.survey_measures import survey_year
-    from entas.target.model_store import model_manifest, model_tables
-    from entas.target.pmt import fit_pmt
+    from entas.target.runs import run_fit
 
     store = _store(home)
-
-    def run() -> tuple[Any, str]:
-        households, members, chosen = _survey(store, survey)
-        model = fit_pmt(households, members, district_effects=EFFECTS[district_effects.value],
-                        selection=selection.value, folds=folds, seed=seed, snapshot_id=chosen)
-        snapshot, _ = store.commit("target-model", model_tables(model), manifest_extra={
-            "mode": "analysis", "survey_snapshot": chosen, "year": survey_year(households),
-            **model_manifest(model)})
-        return model, snapshot
-
-    model, snapshot = run_guarded(run)
+    model, snapshot = run_guarded(lambda: run_fit(store, survey=survey,
+                                                  district_effects=EFFECTS[district_effects.value],
+                                                  selection=selection.value, folds=folds, seed=seed))
     render(model.fit, fmt, title=f"PMT fit by district ({len(model.terms)} terms, R² {model.r2:.3f}): "
                                  f"snapshot {snapshot}")
-
-
-def _model(store: Any) -> tuple[Any, str, dict[str, Any]]:
-    from entas.registry.snapshots import TABLE_FILES
-    from entas.target.model_store import model_from_snapshot
-
-    snapshot = _current(store, "target-model", "run `entas target fit` first")
-    manifest = store.manifest("target-model", snapshot)
-    tables = {t: store.read("target-model", t, snapshot) for t in TABLE_FILES["target-model"]}
-    return model_from_snapshot(tables, manifest), snapshot, manifest
 
 
 @target_app.command("score")
@@ -119,30 +99,13 @@ def score(
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Score the current registry with the current model: predicted welfare, P(extreme), P(poor), deciles."""
-    from entas.engine import register, to_polars
-    from entas.measure.lines import default_basis
     from entas.target.evaluate import district_summary
-    from entas.target.score import lines_for_year, score_registry
+    from entas.target.runs import run_score
 
     store = _store(home)
     backend = engine_backend(engine)
-
-    def run() -> tuple[pl.DataFrame, str]:
-        model, model_snapshot, manifest = _model(store)
-        registry = _current(store, "registry", "run `entas import registry FILE` or `entas demo` first")
-        year = int(manifest["year"])
-        basis = extreme_basis or default_basis(year, "extreme")
-        households = register(backend, store.read("registry", "households", registry), "registry_households")
-        members = register(backend, store.read("registry", "members", registry), "registry_members")
-        scored = to_polars(score_registry(model, households, members, lines=lines_for_year(year, extreme_basis=basis),
-                                          by_district=True, keep=["welfare_decile"]))
-        snapshot, _ = store.commit("target-scores", {"scores": scored}, manifest_extra={
-            "mode": "analysis", "registry_snapshot": registry, "model_snapshot": model_snapshot, "year": year,
-            "extreme_basis": basis})
-        return district_summary(scored), snapshot
-
-    summary, snapshot = run_guarded(run)
-    render(summary, fmt, title=f"Registry scored by the PMT: snapshot {snapshot}")
+    result = run_guarded(lambda: run_score(store, extreme_basis=extreme_basis, backend=backend))
+    render(district_summary(result.scores), fmt, title=f"Registry scored by the PMT: snapshot {result.snapshot_id}")
 
 
 @target_app.command("evaluate")
