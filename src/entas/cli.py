@@ -267,6 +267,23 @@ def _readable_measures(result: pl.DataFrame) -> pl.DataFrame:
     return result.select("level", "area", "measure", "line", *scaled, "cv", "deff", "n")
 
 
+def _demo_plan(summary: Any) -> None:
+    """The plan, the least budget and the zero years, as the demo prints them."""
+    spend = summary.plan.filter(pl.col("level") == "funder").select("key", "spend_rp", "households")
+    render(spend, OutputFormat.table, title="Plan under the illustrative budget file: spend by funder type "
+                                            "(rupiah a year; amounts are assumptions, see docs/planning.md)")
+    least = summary.least_budget.select("district_code", "before", "floor", "target", "reached", "budget_rp",
+                                        "expenditure_burden_rp", "income_rp", "pockets_rp")
+    render(least, OutputFormat.table, title="Least budget to bring expected extreme poverty to 0.5 persons per "
+                                            "district (null: out of reach with this catalog; floor = best possible)")
+    path = summary.path.filter(pl.col("level") == "province").select(
+        "scenario", "year", "poor_persons", "poor_persons_p05", "poor_persons_p95", "deterministic_poor_persons")
+    render(path, OutputFormat.table, title="Expected extremely poor persons in the registry, 2024-2026, by scenario "
+                                           "(90% band over PMT draws)")
+    zero = summary.zero_year.filter(pl.col("level") == "province")
+    render(zero, OutputFormat.table, title="Year the province reaches zero (expected, 95th percentile, no-draw)")
+
+
 @app.command()
 def dictionary(
     out: Annotated[Path | None, typer.Option(help="Write to this file instead of printing.")] = None,
@@ -287,15 +304,20 @@ def demo(
     scale: Annotated[float, typer.Option(help="Share of the real population to generate.")] = 1.0,
     year: Annotated[int, typer.Option(help="Survey year.")] = 2024,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
+    analyses: Annotated[bool, typer.Option(help="Also target, find pockets, plan with lists and simulate "
+                                                "(--no-analyses: import and measure only).")] = True,
+    list_format: Annotated[str, typer.Option(help="Format of the by-name lists: xlsx, csv or parquet.")] = "xlsx",
     home: HomeOption = None,
 ) -> None:
-    """The main job on the embedded default: generate East Kalimantan, import it, summarise."""
+    """The main job on the embedded default: generate East Kalimantan, import, measure, target, find pockets,
+    plan, simulate; summarise and say where everything is."""
     from entas.demo import run_demo
 
     started = time.perf_counter()
     with progress_bar() as progress:
         summary = run_guarded(
-            lambda: run_demo(entas_home(home), scale=scale, year=year, seed=seed, progress=progress)
+            lambda: run_demo(entas_home(home), scale=scale, year=year, seed=seed, analyses=analyses,
+                             list_format=list_format, progress=progress)
         )
     render(
         summary.counts.with_columns(pl.col("file").str.replace(r"\.parquet$", "")).drop("snapshot"),
@@ -321,6 +343,10 @@ def demo(
         "Focus districts (national-line headcount significantly above the province, one-sided, BH-adjusted "
         f"p <= 0.05): {', '.join(focus) if focus else 'none at this sample size'}"
     )
+    if summary.least_budget is not None and summary.plan is not None and summary.zero_year is not None:
+        _demo_plan(summary)
+    if summary.timings:
+        stdout.print("Analysis steps: " + ", ".join(f"{k} {v:,.0f} s" for k, v in summary.timings.items()))
     stdout.print(f"Done in {time.perf_counter() - started:,.0f} s. Outputs:")
     for name, path in summary.outputs.items():
         stdout.print(f"  {name}: {path}")

@@ -37,6 +37,7 @@ class ObjectiveOption(StrEnum):
 
 class MethodOption(StrEnum):
     greedy = "greedy"
+    lagrange = "lagrange"
     lp = "lp"
     mip = "mip"
     lowest_desil = "lowest_desil"
@@ -65,7 +66,7 @@ def plan(
                                                      "source); default: the illustrative Kaltim file.")] = None,
     objective: Annotated[ObjectiveOption, typer.Option(help="What to minimize: extremely poor persons, their "
                                                             "gap or severity.")] = ObjectiveOption.headcount,
-    method: Annotated[MethodOption, typer.Option(help="greedy (default), lp/mip (known welfare), or "
+    method: Annotated[MethodOption, typer.Option(help="greedy (default), lagrange/lp/mip (known welfare), or "
                                                       "a rule used today for comparison.")] = MethodOption.greedy,
     welfare: Annotated[WelfareOption, typer.Option(
         help="expected: each household counts with its PMT probability of extreme poverty (default); median: "

@@ -1,11 +1,17 @@
 """The main job on the embedded default (``make demo``): generate the synthetic province, import it, measure
-poverty from the survey with its uncertainty, summarise.
+poverty from the survey with its uncertainty, then (``analyses=True``, what ``entas demo`` runs) fit the PMT
+and score the registry, find the pockets, plan the catalog's programs under the default budget file with
+by-name lists, and simulate 2024-2026 under the named scenarios; summarise and say where everything is.
 
-Later stages (target, pockets, plan, reports) add their steps here as they land.
+Each analysis step is the same run the corresponding command makes (``entas.target.runs``,
+``entas.pockets.runs``, ``entas.plan.runs``), so its snapshot is what ``entas target score``, ``entas
+pockets``, ``entas plan`` and ``entas simulate`` would have stored.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +36,11 @@ class DemoSummary:
     poverty: pl.DataFrame
     focus: pl.DataFrame
     outputs: dict[str, Path]
+    plan: pl.DataFrame | None = None
+    least_budget: pl.DataFrame | None = None
+    zero_year: pl.DataFrame | None = None
+    path: pl.DataFrame | None = None
+    timings: dict[str, float] | None = None
 
 
 def run_demo(
@@ -39,9 +50,12 @@ def run_demo(
     scale: float = 1.0,
     year: int = 2024,
     seed: int = 1,
+    analyses: bool = False,
+    list_format: str = "xlsx",
     progress: ProgressReporter | None = None,
 ) -> DemoSummary:
-    """Generate ``province`` for ``year``, import registry and survey into snapshots under ``home``, summarise."""
+    """Generate ``province`` for ``year``, import registry and survey into snapshots under ``home``, measure,
+    and with ``analyses`` target, find pockets, plan (lists in ``list_format``) and simulate; summarise."""
     synth_dir = home / "synth" / f"{province}-{year}"
     province_data = generate(province, year, scale=scale, seed=seed, progress=progress)
     files = write_synth(province_data, synth_dir, fmt="parquet")
@@ -101,7 +115,58 @@ def run_demo(
     for name, result in (("registry rejects", registry), ("survey rejects", survey)):
         if result.rejects_path is not None:
             outputs[name] = result.rejects_path
-    return DemoSummary(
+    summary = DemoSummary(
         counts=counts, districts=districts, calibration=calibration, poverty=poverty, focus=focus,
         outputs=outputs
     )
+    if analyses:
+        summary = _analyses(summary, store, outputs_dir, province=province, year=year, seed=seed,
+                            list_format=list_format, progress=progress)
+    return summary
+
+
+def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, province: str, year: int, seed: int,
+              list_format: str, progress: ProgressReporter | None) -> DemoSummary:
+    """Target, pockets, plan with lists, simulation: each stored as its command would store it."""
+    from entas.plan.runs import run_plan, run_simulation, write_plan_lists
+    from entas.pockets.runs import run_pockets
+    from entas.target.runs import run_fit, run_score
+
+    timings: dict[str, float] = {}
+
+    def timed(name: str, started: float) -> None:
+        timings[name] = time.perf_counter() - started
+
+    started = time.perf_counter()
+    run_fit(store, seed=seed)
+    score = run_score(store)
+    timed("target: fit and score", started)
+    started = time.perf_counter()
+    _, pockets_id = run_pockets(store, seed=seed, progress=progress)
+    timed("pockets", started)
+    started = time.perf_counter()
+    plan = run_plan(store, progress=progress)
+    timed("plan", started)
+    started = time.perf_counter()
+    lists_dir = outputs_dir / f"lists-{province}-{year + 1}"
+    written = write_plan_lists(store, lists_dir, plan_id=plan.snapshot_id, fmt=list_format)
+    timed(f"by-name lists ({written.height} files)", started)
+    started = time.perf_counter()
+    simulation = run_simulation(store, plan_id=plan.snapshot_id, progress=progress)
+    timed("simulate", started)
+    least_path = outputs_dir / f"least-budget-{province}-{year + 1}.csv"
+    plan.least_budget.write_csv(least_path)
+    path_csv = outputs_dir / f"path-{province}-{year}-{year + 2}.csv"
+    simulation.path.write_csv(path_csv)
+    outputs = dict(summary.outputs)
+    outputs.update({
+        "PMT scores snapshot": store.folder("target-scores") / score.snapshot_id,
+        "pockets snapshot": store.folder("pockets") / pockets_id,
+        "plan snapshot (run record in manifest.json)": store.folder("plan") / plan.snapshot_id,
+        "least budget by district": least_path,
+        "by-name lists per stakeholder and district": lists_dir,
+        "simulation snapshot": store.folder("simulation") / simulation.snapshot_id,
+        "simulated path by year": path_csv,
+    })
+    return dataclasses.replace(summary, outputs=outputs, plan=plan.spend, least_budget=plan.least_budget,
+                               zero_year=simulation.zero_year, path=simulation.path, timings=timings)

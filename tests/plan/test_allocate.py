@@ -138,7 +138,7 @@ def test_greedy_and_lp_are_close_to_the_mip_and_above_the_lp_bound(objective: st
         assert got.gap_to_bound is not None and 0 <= got.gap_to_bound < 1
 
 
-@pytest.mark.parametrize("method", ["greedy", "lp", "mip", "lowest_desil", "first_come"])
+@pytest.mark.parametrize("method", ["greedy", "lagrange", "lp", "mip", "lowest_desil", "first_come"])
 def test_budgets_and_quotas_are_never_exceeded(method: str) -> None:
     cand, budgets = instance(60, 4, 3)
     got = allocate(cand, budgets, objective="headcount", method=method)  # type: ignore[arg-type]
@@ -258,3 +258,20 @@ def test_the_secondary_fill_buys_deprivations_per_rupiah_by_hand() -> None:
     budgets = pl.DataFrame({"kind": ["program"], "key": ["W"], "budget_rp": [2e6]})
     got = allocate(cand, budgets, deprivations=True)
     assert got.plan["household_id"].to_list() == ["H2"] and got.before == 0.0 and got.after == 0.0
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_lagrange_through_allocate_sits_between_its_bound_and_the_mip(seed: int) -> None:
+    """``method="lagrange"``: the bundle bound <= the MIP optimum <= the plan; the plan is deterministic under
+    row order and the greedy reports its gap against the same (bundle) bound."""
+    cand, budgets = instance(50, 4, 20 + seed, share=0.2)
+    mip = allocate(cand, budgets, method="mip")
+    got = allocate(cand, budgets, method="lagrange")
+    assert got.bound is not None and got.bound <= mip.after + 1e-9 <= got.after + 1e-9
+    assert got.before - got.after >= GREEDY_VS_MIP["headcount"] * (mip.before - mip.after)
+    shuffled = allocate(cand.sample(fraction=1.0, shuffle=True, seed=4), budgets, method="lagrange")
+    assert shuffled.plan.equals(got.plan)
+    greedy_plan = allocate(cand, budgets, method="greedy")
+    assert greedy_plan.bound == pytest.approx(got.bound) and greedy_plan.gap_to_bound is not None
+    with pytest.raises(PlanError, match="headcount"):
+        allocate(cand, budgets, method="lagrange", objective="gap")

@@ -26,7 +26,7 @@ from sqlalchemy import ColumnElement, false, or_, select, true
 
 from entas.errors import PermissionDeniedError
 from entas.ops.models import PlanItem
-from entas.ops.roles import Role
+from entas.ops.roles import Role as Role  # re-exported: the roles live apart from SQLAlchemy
 
 
 class Capability(StrEnum):

@@ -17,11 +17,14 @@ Constraints (``budgets`` frame, one row per limit; columns ``kind, key`` and, wh
 
 Methods: ``mip`` (exact, HiGHS; for a few thousand pairs), ``lp`` (the LP relaxation -- a bound on every
 plan -- then the integral part of its solution completed by the greedy rule), ``greedy`` (marginal
-objective reduction per rupiah, vectorized per round), and the two rules used today for comparison:
-``lowest_desil`` (lowest ``welfare_decile`` first, then household_id) and ``first_come`` (household_id
-order), each program paying in that order until its fund (or its funder's) is empty; they ignore floors.
-Everything is deterministic (ties by household_id, then program). ``greedy`` and ``lp`` report their gap
-to the LP bound as the share of the LP's objective reduction they do not achieve.
+objective reduction per rupiah, vectorized per round), ``lagrange`` (headcount: bundles that lift a
+household priced by the minimized Lagrangian, ``entas.plan.lagrange``), and the two rules used today for
+comparison: ``lowest_desil`` (lowest ``welfare_decile`` first, then household_id) and ``first_come``
+(household_id order), each program paying in that order until its fund (or its funder's) is empty; they
+ignore floors. Everything is deterministic (ties by household_id, then program). ``greedy``, ``lagrange``
+and ``lp`` report their gap to a bound as the share of the bound's objective reduction they do not achieve:
+for the headcount the bundle (Lagrangian) bound -- the LP over lifting bundles, much tighter than the
+aggregated LP, whose fractional programs lift households fractionally; for gap and severity the LP.
 
 Limits: one year; no interaction between programs beyond addition; the plan is as good as the welfare
 prediction, the effects and the costs it is given (see the limits section of docs/planning.md).
@@ -37,6 +40,7 @@ import numpy as np
 import polars as pl
 
 from entas.errors import PlanError
+from entas.plan.lagrange import lagrange, lagrangian_dual
 from entas.plan.solvers import (
     Problem,
     Trace,
@@ -50,9 +54,9 @@ from entas.plan.solvers import (
 
 METHOD_VERSION = "entas.plan 0.1"
 Objective = Literal["headcount", "gap", "severity"]
-Method = Literal["greedy", "lp", "mip", "lowest_desil", "first_come"]
+Method = Literal["greedy", "lagrange", "lp", "mip", "lowest_desil", "first_come"]
 ALPHA: Mapping[str, int] = {"headcount": 0, "gap": 1, "severity": 2}
-METHODS = ("greedy", "lp", "mip", "lowest_desil", "first_come")
+METHODS = ("greedy", "lagrange", "lp", "mip", "lowest_desil", "first_come")
 CANDIDATE_COLUMNS = ("household_id", "district_code", "program", "cost_rp", "effect_rp_pc_month",
                      "welfare_rp_month", "line_rp_month", "household_size")
 MIP_MAX_PAIRS = 20_000
@@ -111,8 +115,10 @@ def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
         raise PlanError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
     if deprivations and "deprivations_removed" not in candidates.columns:
         raise PlanError("deprivations=True needs a deprivations_removed column (build_candidates adds it)")
-    if expected and method in ("mip", "lp"):
+    if expected and method in ("mip", "lp", "lagrange"):
         raise PlanError(f"method={method!r} has no form for the expected objective; use 'greedy'")
+    if method == "lagrange" and objective != "headcount":
+        raise PlanError("method='lagrange' prices bundles that lift households: it is for the headcount objective")
     cand, hh, pb, programs, funders, districts = _problem(candidates, budgets, ALPHA[objective], expected=expected)
     if method == "mip" and cand.height > MIP_MAX_PAIRS:
         raise PlanError(f"method='mip' is for small instances (<= {MIP_MAX_PAIRS} pairs, got {cand.height}); "
@@ -127,6 +133,14 @@ def allocate(candidates: pl.DataFrame, budgets: pl.DataFrame, *, objective: Obje
         bound_value, status = res.bound, res.status
     elif method == "greedy" and (not bound or expected):
         trace = greedy(pb)
+    elif method == "lagrange":
+        trace.x[:], bound_value = lagrange(pb)
+        trace.step[trace.x] = 0
+    elif method == "greedy" and pb.bundles and not pricing:
+        # the bundle (Lagrangian) bound: exact LP over lifting bundles, far tighter than the aggregated LP
+        trace = greedy(pb)
+        before = float(np.sum(pb.persons * household_fgt(pb, np.zeros(pb.persons.size))))
+        bound_value = before - lagrangian_dual(pb).value
     elif method in ("greedy", "lp"):
         lp = solve_highs(pb, integer=False, segments=segments, time_limit=time_limit)
         bound_value = lp.bound
@@ -292,8 +306,8 @@ def _result(cand: pl.DataFrame, hh: pl.DataFrame, pb: Problem, tr: Trace, progra
         **({} if pb.hh_weight is None else {"weight": pl.Series(pb.count)}),
         **({"deprivations_removed": cand["deprivations_removed"].cast(pl.Float64).fill_null(0.0)}
            if "deprivations_removed" in cand.columns else {})).filter(pl.Series(x))
-    why = {"greedy": "greedy round", "lp": "LP/greedy step", "mip": "MIP optimum", "lowest_desil": "lowest desil",
-           "first_come": "first come"}[method]
+    why = {"greedy": "greedy round", "lagrange": "Lagrangian bundle", "lp": "LP/greedy step", "mip": "MIP optimum",
+           "lowest_desil": "lowest desil", "first_come": "first come"}[method]
     plan = plan.with_columns(reason=pl.format(
         "{} {}: gap Rp {} pc/month, Rp {} per unit of {} reduced, program budget left Rp {}", pl.lit(why),
         pl.col("step"), pl.col("gap_before_rp").round(0), pl.col("rp_per_value").round(0), pl.lit(objective_name),
