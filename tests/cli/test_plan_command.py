@@ -82,3 +82,23 @@ def test_simulate_projects_each_scenario_and_names_the_zero_year(home: Path) -> 
 def test_simulate_without_a_plan_exits_2_with_advice(tmp_path: Path) -> None:
     result = runner.invoke(app, ["simulate", "--home", str(tmp_path)])
     assert result.exit_code == 2 and "entas plan" in " ".join(result.output.split())
+
+
+def test_excel_lists_have_a_frozen_filtered_list_and_an_explanation_sheet(home: Path, tmp_path: Path) -> None:
+    import openpyxl
+
+    lists = tmp_path / "xlsx"
+    result = runner.invoke(app, ["plan", "--home", str(home), "--lists", str(lists), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    files = sorted(lists.glob("*.xlsx"))
+    assert files
+    book = openpyxl.load_workbook(files[0], read_only=False)
+    assert book.sheetnames == ["daftar", "keterangan"]
+    sheet = book["daftar"]
+    header = [c.value for c in sheet[1]]
+    assert header[:5] == ["district_code", "village_code", "household_id", "head_name", "head_nik"]
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref is not None
+    niks = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True) if row[4]]
+    assert niks and all(re.fullmatch(r"\d{4}\*{10}\d{2}", str(n)) for n in niks)
+    meanings = {row[0]: row[1] for row in book["keterangan"].iter_rows(min_row=2, values_only=True)}
+    assert "NIK" in str(meanings["head_nik"])

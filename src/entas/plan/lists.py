@@ -93,13 +93,10 @@ def write_lists(frame: pl.DataFrame, folder: Path | str, *, fmt: ListFormat = "x
 
 def _write_excel(frame: pl.DataFrame, path: Path, *, title: str) -> None:
     """Sheet ``daftar`` (frozen header, filters) and sheet ``keterangan`` explaining every column."""
-    import xlsxwriter
+    from entas.xlsx import write_xlsx
 
-    with xlsxwriter.Workbook(path) as book:
-        frame.write_excel(workbook=book, worksheet="daftar", autofilter=True, freeze_panes=(1, 0),
-                          autofit=frame.height <= 5_000, table_style=None)
-        notes = pl.DataFrame({"column": frame.columns, "meaning": [COLUMNS.get(c, "") for c in frame.columns]})
-        notes = pl.concat([notes, pl.DataFrame({
-            "column": ["list", "note"],
-            "meaning": [title, "Personal data: handle under the province's data-protection rules; do not forward."]})])
-        notes.write_excel(workbook=book, worksheet="keterangan", autofit=True)
+    notes = pl.DataFrame({"column": [*frame.columns, "list", "note"],
+                          "meaning": [*(COLUMNS.get(c, "") for c in frame.columns), title,
+                                      "Personal data: handle under the province's data-protection rules; "
+                                      "do not forward."]})
+    write_xlsx({"daftar": frame, "keterangan": notes}, path, filters=("daftar",))
