@@ -19,6 +19,7 @@ from entas.cli_ops import db_app, ledger_app, users_app
 from entas.cli_plan import plan, simulate
 from entas.cli_pockets import pockets
 from entas.cli_programs import programs_app
+from entas.cli_report import import_geometry_command, report
 from entas.cli_support import (
     AreaLevelOption,
     EngineChoice,
@@ -44,6 +45,7 @@ app.add_typer(import_app, name="import")
 app.command()(pockets)
 app.command()(plan)
 app.command()(simulate)
+app.command()(report)
 app.add_typer(target_app, name="target")
 app.add_typer(programs_app, name="programs")
 app.add_typer(db_app, name="db")
@@ -53,12 +55,24 @@ app.add_typer(ledger_app, name="ledger")
 
 @app.command()
 def areas(
-    code: Annotated[str, typer.Argument(help="Province, district, subdistrict code (Kemendagri 64.07 or BPS 6402).")],
+    code: Annotated[str, typer.Argument(help="Province, district, subdistrict code (Kemendagri 64.07 or BPS 6402), "
+                                             "or import-geometry to store boundaries for the maps.")],
+    file: Annotated[Path | None, typer.Argument(help="With import-geometry: a GeoJSON (or GeoPackage) file.")] = None,
     level: Annotated[AreaLevelOption | None, typer.Option(help="Only this level below CODE.")] = None,
+    code_field: Annotated[str, typer.Option(help="With import-geometry: the property holding the area code.")] = "code",
+    province: ProvinceOption = "64",
+    home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
-    """List official areas (Kemendagri code list) under CODE."""
+    """List official areas (Kemendagri code list) under CODE; `areas import-geometry FILE` stores boundaries."""
     from entas.areas import area_tree
+
+    if code == "import-geometry":
+        if file is None:
+            stderr.print("[bold red]error:[/] import-geometry needs a boundary FILE (GeoJSON)")
+            raise typer.Exit(code=2)
+        import_geometry_command(file, code_field=code_field, province=province, home=home, fmt=fmt)
+        return
 
     tree = run_guarded(lambda: area_tree(code, level=level.value if level else None))
     columns = ["code", "name", "level", "kind", "parent_code", "bps_district_code", "urban"]

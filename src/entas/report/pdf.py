@@ -1,0 +1,80 @@
+"""PDF briefs: the same self-contained HTML, drawn by headless Chromium and printed (Playwright ``page.pdf``).
+
+The charts are drawn by the bundled plotly.js before printing (the page sets
+``document.body.dataset.chartsReady``), so the PDF holds the same charts as vector graphics. Chromium runs
+offline: every network request (http, https, websocket) is refused, and background networking, component
+updates and first-run tasks are switched off. The browser is Debian's ``chromium`` (``apt-get install
+chromium``), or the program named by ``$ENTAS_CHROMIUM``; Playwright's own browser downloads are not used.
+The page is laid out at the printable width of A4 (186 mm at 96 dpi) so charts fit the paper.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from entas.report.errors import ReportError
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-dev-shm-usage"]
+PRINTABLE_WIDTH_PX = 703
+"""A4 width (210 mm) less 12 mm margins each side, at 96 px per inch."""
+CHART_TIMEOUT_MS = 60_000
+_NETWORK = re.compile(r"^(https?|wss?|ftp)://")
+__all__ = ["chromium_path", "write_pdfs"]
+
+
+def chromium_path() -> str | None:
+    """The Chromium executable to print with: ``$ENTAS_CHROMIUM``, else ``chromium`` or ``chromium-browser``."""
+    chosen = os.environ.get("ENTAS_CHROMIUM")
+    if chosen:
+        return chosen if Path(chosen).is_file() else None
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def write_pdfs(pages: Sequence[tuple[Path, Path]]) -> list[Path]:
+    """Print each (HTML file, PDF file) pair with one browser; return the PDF paths.
+
+    Raises ``ReportError`` when Playwright or Chromium is missing, or a page's charts fail to draw.
+    """
+    executable = chromium_path()
+    if executable is None:
+        raise ReportError("PDF needs Chromium: install it (Debian: apt-get install chromium) or set $ENTAS_CHROMIUM "
+                          "to its path; --format html works without it")
+    try:
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        raise ReportError("PDF needs the playwright package: pip install playwright") from None
+    written: list[Path] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": PRINTABLE_WIDTH_PX, "height": 1000},
+                                          java_script_enabled=True)
+            for html, pdf in pages:
+                page = context.new_page()
+                source = html.resolve().as_uri()
+                page.route(_NETWORK, lambda route: route.abort())  # a self-contained page needs none
+                page.emulate_media(media="print")
+                try:
+                    page.goto(source, wait_until="load")
+                    page.wait_for_function("document.body.dataset.chartsReady !== undefined",
+                                           timeout=CHART_TIMEOUT_MS)
+                    state = page.evaluate("document.body.dataset.chartsReady")
+                    if state != "1":
+                        raise ReportError(f"{html}: the charts could not be drawn in Chromium")
+                    pdf.parent.mkdir(parents=True, exist_ok=True)
+                    page.pdf(path=str(pdf), format="A4", print_background=True,
+                             margin={"top": "12mm", "bottom": "12mm", "left": "12mm", "right": "12mm"})
+                except PlaywrightError as error:
+                    raise ReportError(f"{html}: printing to PDF failed: {error}") from None
+                finally:
+                    page.close()
+                written.append(pdf)
+        finally:
+            browser.close()
+    return written
