@@ -1,7 +1,8 @@
 """The main job on the embedded default (``make demo``): generate the synthetic province, import it, measure
 poverty from the survey with its uncertainty, then (``analyses=True``, what ``entas demo`` runs) fit the PMT
 and score the registry, find the pockets, plan the catalog's programs under the default budget file with
-by-name lists, and simulate 2024-2026 under the named scenarios; summarise and say where everything is.
+by-name lists, simulate 2024-2026 under the named scenarios, and write the province and district briefs (HTML
+and PDF, Bahasa Indonesia); summarise and say where everything is.
 
 Each analysis step is the same run the corresponding command makes (``entas.target.runs``,
 ``entas.pockets.runs``, ``entas.plan.runs``), so its snapshot is what ``entas target score``, ``entas
@@ -154,6 +155,13 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     started = time.perf_counter()
     simulation = run_simulation(store, plan_id=plan.snapshot_id, progress=progress)
     timed("simulate", started)
+    started = time.perf_counter()
+    from entas.report import write_reports
+
+    reports_dir = store.home / "reports"
+    reports = write_reports(store.home, None, langs=("id",), formats=("html", "pdf"), out=reports_dir,
+                            province=province)
+    timed(f"reports ({len(reports)} files)", started)
     least_path = outputs_dir / f"least-budget-{province}-{year + 1}.csv"
     plan.least_budget.write_csv(least_path)
     path_csv = outputs_dir / f"path-{province}-{year}-{year + 2}.csv"
@@ -167,6 +175,7 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
         "by-name lists per stakeholder and district": lists_dir,
         "simulation snapshot": store.folder("simulation") / simulation.snapshot_id,
         "simulated path by year": path_csv,
+        "province and district briefs (HTML, PDF; `entas report --lang en` for English)": reports_dir,
     })
     return dataclasses.replace(summary, outputs=outputs, plan=plan.spend, least_budget=plan.least_budget,
                                zero_year=simulation.zero_year, path=simulation.path, timings=timings)
