@@ -20,6 +20,7 @@ from entas.cli_plan import plan, simulate
 from entas.cli_pockets import pockets
 from entas.cli_programs import programs_app
 from entas.cli_report import import_geometry_command, report
+from entas.cli_serve import serve
 from entas.cli_support import (
     AreaLevelOption,
     EngineChoice,
@@ -45,6 +46,7 @@ app.add_typer(import_app, name="import")
 app.command()(pockets)
 app.command()(plan)
 app.command()(simulate)
+app.command()(serve)
 app.command()(report)
 app.add_typer(target_app, name="target")
 app.add_typer(programs_app, name="programs")

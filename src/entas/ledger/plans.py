@@ -25,7 +25,7 @@ from entas.ops.access import Access
 from entas.ops.models import Plan, PlanItem
 from entas.ops.principal import Capability
 from entas.programs.catalog import STRATEGIES
-from entas.registry.snapshots import content_hash
+from entas.registry.snapshots import SnapshotStore, content_hash
 
 PLAN_COLUMNS: dict[str, pl.DataType] = {
     "plan_id": pl.Utf8(), "household_id": pl.Utf8(), "village_code": pl.Utf8(), "district_code": pl.Utf8(),
@@ -81,6 +81,26 @@ def read_plan(source: pl.DataFrame | Path) -> tuple[pl.DataFrame, str]:
         raise LedgerImportError(f"{name}: row {first['row']}, field {first['field']}: {first['rule']} "
                                 f"({problems.height} problems in all; a plan is imported whole or not at all)")
     return typed, name
+
+
+def plan_from_snapshot(snapshots: SnapshotStore, snapshot: str | None = None) -> pl.DataFrame:
+    """The planning module's output (``plan`` snapshot, table ``assignments``; default the current one) as
+    plan rows: ``plan_id`` is the snapshot id, ``district_code`` the village code's district when absent."""
+    chosen = snapshot or snapshots.current("plan")
+    if chosen is None:
+        raise LedgerImportError(f"no plan snapshot under {snapshots.home}: run `entas plan` first")
+    frame = snapshots.read("plan", "assignments", chosen)
+    if "district_code" not in frame.columns and "village_code" in frame.columns:
+        frame = frame.with_columns(district_code=pl.col("village_code").str.slice(0, 5))
+    if "reason" not in frame.columns:
+        frame = frame.with_columns(reason=pl.lit(None, pl.Utf8))
+    return frame.with_columns(plan_id=pl.lit(chosen))
+
+
+def import_plan_snapshot(access: Access, snapshot: str | None = None) -> PlanImport:
+    """Import a ``plan`` snapshot of the access's home (``plan_from_snapshot``): for faces without files."""
+    access.require(Capability.import_plans)
+    return import_plan(access, plan_from_snapshot(access.store.snapshots, snapshot))
 
 
 def import_plan(access: Access, source: pl.DataFrame | Path) -> PlanImport:

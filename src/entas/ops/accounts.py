@@ -14,7 +14,7 @@ from functools import lru_cache
 import polars as pl
 from sqlalchemy import select
 
-from entas.errors import ConflictError, OpsError
+from entas.errors import ConflictError, NotFoundError, OpsError
 from entas.ops import audit
 from entas.ops.access import Access, _frame
 from entas.ops.models import FUNDER_TYPES, STAKEHOLDER_KINDS, Stakeholder, User, UserArea
@@ -142,3 +142,17 @@ def list_stakeholders(access: Access) -> pl.DataFrame:
             Stakeholder.id, Stakeholder.identifier, Stakeholder.name, Stakeholder.kind, Stakeholder.funder_type,
             Stakeholder.iati_type, Stakeholder.reports, Stakeholder.implements, Stakeholder.area_code,
         ).order_by(Stakeholder.identifier)))
+
+
+def set_user_active(access: Access, name: str, *, active: bool) -> dict[str, object]:
+    """Disable (or enable again) a user (admin only); a disabled user cannot sign in and its tokens are refused."""
+    access.require(Capability.manage)
+    with access.transaction() as session:
+        user = session.scalar(select(User).where(User.name == name))
+        if user is None:
+            raise NotFoundError(f"user {name!r} not found")
+        user.active = active
+        audit.record(session, access.principal, "user.active", "user", str(user.id), detail={"active": active})
+        return {"id": user.id, "name": user.name, "role": user.role,
+                "areas": ",".join(sorted(a.area_code for a in user.areas)),
+                "stakeholder": user.stakeholder.identifier if user.stakeholder else None, "active": active}
