@@ -288,10 +288,11 @@ def _demo_plan(summary: Any) -> None:
     spend = summary.plan.filter(pl.col("level") == "funder").select("key", "spend_rp", "households")
     render(spend, OutputFormat.table, title="Plan under the illustrative budget file: spend by funder type "
                                             "(rupiah a year; amounts are assumptions, see docs/planning.md)")
-    least = summary.least_budget.select("district_code", "before", "floor", "target", "reached", "budget_rp",
-                                        "expenditure_burden_rp", "income_rp", "pockets_rp")
-    render(least, OutputFormat.table, title="Least budget to bring expected extreme poverty to 0.5 persons per "
-                                            "district (null: out of reach with this catalog; floor = best possible)")
+    least = summary.least_budget.select("district_code", "before", "floor", "budget_near_floor_rp", "reached",
+                                        "budget_rp", "expenditure_burden_rp", "income_rp", "pockets_rp")
+    render(least, OutputFormat.table, title="Least budget by district (rupiah a year): expected extremely poor "
+                                            "persons before, the floor the catalog can reach and what buys 99% of "
+                                            "the way there; budget_rp reaches 0.5 persons when the catalog can")
     path = summary.path.filter(pl.col("level") == "province").select(
         "scenario", "year", "poor_persons", "poor_persons_p05", "poor_persons_p95", "deterministic_poor_persons")
     render(path, OutputFormat.table, title="Expected extremely poor persons in the registry, 2024-2026, by scenario "

@@ -118,7 +118,8 @@ def plan(
     render(result.spend.filter(pl.col("level") != "district"), fmt,
            title=f"Plan {result.snapshot_id}: {unit} {record['before']:,.1f} -> {record['after']:,.1f}{bound}")
     least = result.least_budget
-    render(least.select("district_code", "before", "floor", "target", "reached", "budget_rp", "after", "households",
+    render(least.select("district_code", "before", "floor", "budget_near_floor_rp", "target", "reached", "budget_rp",
+                        "after", "households",
                         *(c for c in least.columns if c in ("expenditure_burden_rp", "income_rp", "pockets_rp"))),
            fmt, title="Least budget to reach the target by district (composition by strategy, rupiah a year)")
     if record["budget_assumptions"]:

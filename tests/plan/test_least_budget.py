@@ -31,6 +31,8 @@ def test_least_budget_to_zero_by_hand() -> None:
     assert d2["budget_rp"] is None and not d2["reached"] and d2["floor"] == 4 and d2["after"] == 4
     assert province["district_code"] == "64" and not province["reached"] and province["budget_rp"] is None
     assert province["before"] == 9 and province["floor"] == 4
+    assert d1["budget_near_floor_rp"] == 2e6 and d2["budget_near_floor_rp"] == 0.0  # 99% of 5 persons needs both
+    assert province["budget_near_floor_rp"] == 2e6
 
 
 def test_a_threshold_buys_the_most_persons_per_rupiah_first() -> None:

@@ -14,7 +14,9 @@ marginal value per rupiah, merged across households):
   plan can promise, and the floor is the expected count left after every eligible pair is given.
 
 The result per district (and the province): ``before``, ``floor`` (objective left with the whole catalog),
-``target``, ``reached``, ``budget_rp`` (null when not reachable), ``after``, ``households``, and the spend by
+``budget_near_floor_rp`` (what buys 99% of the reduction the catalog can make: the honest "most we can do"
+when the target is out of reach), ``target``, ``reached``, ``budget_rp`` (null when not reachable), ``after``,
+``households``, and the spend by
 strategy (``expenditure_burden``, ``income``, ``pockets``) and by funder type -- the composition of that least
 budget. Greedy order is optimal for the gap and severity when effects are divisible and near-optimal for
 bundles (a knapsack); the bound on how far from the least budget it can be is one household's bundle per
@@ -30,6 +32,9 @@ from entas.errors import PlanError
 from entas.plan.allocate import ALPHA, Objective, _problem
 from entas.plan.solvers import Problem, _units, group_cumsum, household_fgt
 from entas.programs.catalog import STRATEGIES
+
+NEAR_FLOOR = 0.99
+"""``budget_near_floor_rp`` buys this share of what the catalog can reduce (the last 1% costs the most)."""
 
 __all__ = ["least_budget", "least_budget_path"]
 
@@ -83,6 +88,11 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
     totals = path.group_by("district_code").agg(reducible=pl.col("value").sum())
     table = before.join(totals, on="district_code", how="left").with_columns(pl.col("reducible").fill_null(0.0))
     table = table.with_columns(floor=(pl.col("before") - pl.col("reducible")).clip(0.0))
+    near_floor = path.join(table.select("district_code", "reducible"), on="district_code").filter(
+        pl.col("value_cum") >= NEAR_FLOOR * pl.col("reducible") - 1e-9).group_by("district_code").agg(
+        budget_near_floor_rp=pl.col("cost_cum_rp").min())
+    table = table.join(near_floor, on="district_code", how="left").with_columns(
+        pl.col("budget_near_floor_rp").fill_null(0.0))
     if threshold_rate is not None and population is not None:
         table = table.join(population.select("district_code", pl.col("persons").cast(pl.Float64)),
                            on="district_code", how="left").with_columns(
@@ -115,8 +125,9 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
             funders = funders.rename({c: f"funder_{c}_rp" for c in funders.columns if c != "district_code"})
             out = out.join(funders, on="district_code", how="left").with_columns(
                 pl.col("^funder_.*_rp$").fill_null(0.0))
-    columns = ["district_code", "before", "floor", "target", "reached", "budget_rp", "after", "households",
-               *(c for c in out.columns if c.endswith("_rp") and c != "budget_rp")]
+    columns = ["district_code", "before", "floor", "budget_near_floor_rp", "target", "reached", "budget_rp", "after",
+               "households",
+               *(c for c in out.columns if c.endswith("_rp") and c not in ("budget_rp", "budget_near_floor_rp"))]
     out = out.select(columns).sort("district_code")
     code = province_code or _common_prefix(districts)
     sums = [pl.col(c).sum() for c in columns[1:] if c not in ("reached", "budget_rp")]
