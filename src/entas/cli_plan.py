@@ -36,6 +36,7 @@ class ObjectiveOption(StrEnum):
 
 
 class MethodOption(StrEnum):
+    auto = "auto"
     greedy = "greedy"
     lagrange = "lagrange"
     lp = "lp"
@@ -66,8 +67,10 @@ def plan(
                                                      "source); default: the illustrative Kaltim file.")] = None,
     objective: Annotated[ObjectiveOption, typer.Option(help="What to minimize: extremely poor persons, their "
                                                             "gap or severity.")] = ObjectiveOption.headcount,
-    method: Annotated[MethodOption, typer.Option(help="greedy (default), lagrange/lp/mip (known welfare), or "
-                                                      "a rule used today for comparison.")] = MethodOption.greedy,
+    method: Annotated[MethodOption, typer.Option(
+        help="auto: lagrange for the headcount on known (median) welfare, else greedy; lagrange/lp/mip need "
+             "known welfare; lowest_desil and first_come are the rules used today, for comparison.")] = (
+        MethodOption.auto),
     welfare: Annotated[WelfareOption, typer.Option(
         help="expected: each household counts with its PMT probability of extreme poverty (default); median: "
              "the predicted welfare taken as known.")] = WelfareOption.expected,
@@ -98,7 +101,10 @@ def plan(
 
     def run() -> tuple[PlanRun, pl.DataFrame | None]:
         with progress_bar() as progress:
-            result = run_plan(store, budget=budget, objective=objective.value, method=method.value,
+            chosen = method.value
+            if method is MethodOption.auto:
+                chosen = "lagrange" if objective is ObjectiveOption.headcount and not expected else "greedy"
+            result = run_plan(store, budget=budget, objective=objective.value, method=chosen,
                               expected=expected, deprivations=deprivations, year=year, threshold=threshold,
                               threshold_rate=threshold_rate, backend=backend, progress=progress, notes=notes)
         written = None

@@ -102,3 +102,16 @@ def test_excel_lists_have_a_frozen_filtered_list_and_an_explanation_sheet(home: 
     assert niks and all(re.fullmatch(r"\d{4}\*{10}\d{2}", str(n)) for n in niks)
     meanings = {row[0]: row[1] for row in book["keterangan"].iter_rows(min_row=2, values_only=True)}
     assert "NIK" in str(meanings["head_nik"])
+
+
+def test_csv_output_is_clean_csv_in_a_fresh_process(home: Path) -> None:
+    """HiGHS prints a banner on fd 1 when its first instance is made; `--format csv` must stay parseable."""
+    import subprocess
+    import sys
+
+    entas = Path(sys.executable).parent / "entas"  # the console script of this environment
+    done = subprocess.run([str(entas), "plan", "--home", str(home), "--welfare", "median", "--format", "csv"],
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "level,key,spend_rp,limit_rp,households"
+    assert "HiGHS" not in done.stdout

@@ -51,7 +51,7 @@ from scipy import optimize
 
 from entas.errors import PlanError
 from entas.plan.covers import K_MAX, Covers, minimal_covers
-from entas.plan.solvers import Problem, greedy, group_cumsum, objective
+from entas.plan.solvers import Problem, greedy, group_cumsum, objective, quiet_highs
 
 F = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
@@ -386,8 +386,7 @@ def _project(current: F, pts: F, vals: F, grads: F, level: float) -> F | None:
 
 def _highs(c: F, a: F, rlo: F, rhi: F, lo: F, hi: F) -> tuple[F, F] | None:
     """Solve the LP min c x subject to rlo <= a x <= rhi, lo <= x <= hi: (x, row duals); None unless optimal."""
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = a.shape[1], a.shape[0]

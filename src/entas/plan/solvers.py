@@ -18,6 +18,8 @@ subject to per-program budgets and quotas, per-funder budgets and per-district f
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,7 @@ Ints = npt.NDArray[np.int64]
 B = npt.NDArray[np.bool_]
 EXPECTED_TOL = 1e-12
 """Smallest change of a household's expected FGT worth a pair (below it: rounding, households far above)."""
+_BANNER_SHOWN = False
 LIFT_EPS = 1e-6
 """Relative margin added to the gap in the MIP lift constraint, so solver tolerance never leaves y=1 poor."""
 
@@ -442,8 +445,7 @@ def _household_floors(pb: Problem, a: sparse.csc_matrix, integrality: Ints, cols
 
 def _run(a: sparse.csc_matrix, c: F, lo: F, hi: F, rlo: F, rhi: F, integrality: Ints, time_limit: float,
          mip_rel_gap: float) -> tuple[float, float, str, F, F]:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("random_seed", 0)
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", float(time_limit))
@@ -474,6 +476,28 @@ def _run(a: sparse.csc_matrix, c: F, lo: F, hi: F, rlo: F, rhi: F, integrality: 
         raise PlanError(f"HiGHS returned no solution within time_limit={time_limit} s")
     dual = np.asarray(h.getSolution().row_dual, dtype=float) if not integrality.any() else np.zeros(a.shape[0])
     return obj, bound, status, col, dual
+
+
+def quiet_highs() -> Any:
+    """A silent HiGHS instance. HiGHS prints its banner to the process's stdout (file descriptor 1, below
+    Python) when the first instance is made, which would corrupt ``--format csv|json`` output: the first
+    construction runs with descriptor 1 pointed at /dev/null."""
+    global _BANNER_SHOWN
+    if not _BANNER_SHOWN:
+        sys.stdout.flush()
+        saved = os.dup(1)
+        try:
+            with open(os.devnull, "w") as null:
+                os.dup2(null.fileno(), 1)
+                h = highspy.Highs()  # type: ignore[no-untyped-call]
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+        _BANNER_SHOWN = True
+    else:
+        h = highspy.Highs()  # type: ignore[no-untyped-call]
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def secondary_fill(pb: Problem, x: B, value: F) -> B:
