@@ -74,6 +74,9 @@ def create_app(database_url: str | None = None, home: Path | str | None = None, 
                    monitoring.public_router, admin.router):
         app.include_router(router)
     app.add_api_route(f"{PREFIX}/health", health, methods=["GET"], response_model=schemas.Health, tags=["health"])
+    from entas.web import web_router  # the dashboard at / (entas.web imports entas.api: imported here)
+
+    app.include_router(web_router())
     return app
 
 
