@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 SCALE ?= 1.0
 YEAR ?= 2024
 
-.PHONY: demo test lint typecheck unit test-full bench dictionary install clean
+.PHONY: demo serve test lint typecheck unit test-full bench dictionary install clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer")'
@@ -20,6 +20,15 @@ install: $(STAMP)
 ## Generate the synthetic province, import it, print the summary and where the outputs are.
 demo: $(STAMP)
 	$(BIN)/entas demo --scale $(SCALE) --year $(YEAR)
+
+## The dashboard and API on the demo's data (http://127.0.0.1:8000/); creates user admin on first run.
+serve: $(STAMP)
+	$(BIN)/entas db upgrade
+	@$(BIN)/entas users list --format csv | grep -q '^[0-9]*,admin,' || { \
+	  pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	  printf '%s\n' "$$pw" | $(BIN)/entas users add admin --role admin --password-stdin >/dev/null && \
+	  echo "created user admin with password $$pw (shown once; change it with entas users)"; }
+	$(BIN)/entas serve --dev
 
 ## Lint, type-check and run the test suite.
 test: lint typecheck unit

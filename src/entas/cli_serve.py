@@ -66,6 +66,6 @@ def serve(
 
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["loggers"]["entas.api"] = {"handlers": ["default"], "level": log_level.upper(), "propagate": False}
-    stderr.print(f"entas API on http://{host}:{port}/api/v1 (docs: /docs), home {Path(folder)}")
+    stderr.print(f"entas dashboard on http://{host}:{port}/ and API on /api/v1 (docs: /docs), home {Path(folder)}")
     uvicorn.run("entas.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level=log_level, log_config=log_config, server_header=False)
