@@ -32,3 +32,12 @@ def test_demo_command_prints_the_summary_and_the_output_paths(tmp_path: Path) ->
     assert "Registry by district" in result.stdout
     assert "Mahakam" in result.stdout
     assert str(tmp_path) in result.stdout
+    # the whole job: every stage's snapshot, the lists, the briefs in HTML and PDF, the plan and the path printed
+    for kind in ("target-model", "target-scores", "pockets", "plan", "simulation"):
+        assert any((tmp_path / "snapshots" / kind).glob(f"{kind}-*")), kind
+    assert list((tmp_path / "outputs").glob("lists-64-2025/*.xlsx"))
+    briefs = tmp_path / "reports"
+    assert len(list(briefs.glob("*.html"))) == 11 and len(list(briefs.glob("*.pdf"))) == 11
+    assert all(p.read_bytes()[:4] == b"%PDF" for p in briefs.glob("*.pdf"))
+    for title in ("Least budget by district", "Expected extremely poor persons", "Analysis steps"):
+        assert title in " ".join(result.stdout.split()), title
