@@ -26,7 +26,7 @@ from typing import Any
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy import sparse
+from scipy import sparse, special
 
 from entas.errors import PlanError
 from entas.pockets.lognormal_fgt import expected_fgt
@@ -116,8 +116,16 @@ def household_fgt(pb: Problem, gain: F, households: Ints | None = None) -> F:
     shifted = z - gain
     room = shifted > 0
     safe = np.where(room, shifted, 1.0)
-    value = expected_fgt(np.log(w), pb.log_sd[idx], np.log(safe))[:, pb.alpha]
+    value = _lognormal_fgt(np.log(w), pb.log_sd[idx], np.log(safe), pb.alpha)
     return np.where(room, (safe / z) ** pb.alpha * value, 0.0)
+
+
+def _lognormal_fgt(mu: F, sd: F, log_z: F, alpha: int) -> F:
+    """``expected_fgt`` for one alpha only (the planner's inner loop; same closed form, checked by tests)."""
+    if alpha != 0:
+        return expected_fgt(mu, sd, log_z)[:, alpha]
+    probability: F = special.ndtr((log_z - mu) / sd)
+    return probability
 
 
 def objective(pb: Problem, x: B) -> float:
@@ -131,7 +139,14 @@ def _marginal(pb: Problem, gain: F, pairs: Ints) -> F:
     """Objective reduction of adding each pair alone, given the households' current gains."""
     h = pb.hh[pairs]
     if pb.log_sd is not None:
-        drop = household_fgt(pb, gain[h], h) - household_fgt(pb, gain[h] + pb.effect[pairs], h)
+        # pairs come sorted by household: the value before is computed once per household
+        if h.size > 1 and bool(np.all(h[1:] >= h[:-1])):
+            starts = np.r_[True, h[1:] != h[:-1]]
+            first = h[starts]
+            before = household_fgt(pb, gain[first], first)[np.cumsum(starts) - 1]
+        else:
+            before = household_fgt(pb, gain[h], h)
+        drop = before - household_fgt(pb, gain[h] + pb.effect[pairs], h)
         return np.where(drop > EXPECTED_TOL, pb.persons[h] * drop, 0.0)
     rem = np.maximum(pb.gap[h] - gain[h], 0.0)
     e, z, m = pb.effect[pairs], pb.line[h], pb.persons[h]
