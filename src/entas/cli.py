@@ -15,7 +15,7 @@ from typing import Annotated, Any
 import polars as pl
 import typer
 
-from entas.cli_ops import db_app, ledger_app, users_app
+from entas.cli_ops import db_app, export_app, ledger_app, users_app
 from entas.cli_plan import plan, simulate
 from entas.cli_pockets import pockets
 from entas.cli_programs import programs_app
@@ -53,6 +53,7 @@ app.add_typer(programs_app, name="programs")
 app.add_typer(db_app, name="db")
 app.add_typer(users_app, name="users")
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(export_app, name="export")
 
 
 @app.command()

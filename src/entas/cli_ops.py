@@ -154,20 +154,58 @@ def stakeholders(home: HomeOption = None, database_url: DatabaseOption = None,
     render(run_guarded(lambda: list_stakeholders(access)), fmt, title="Stakeholders")
 
 
+export_app = typer.Typer(help="By-name lists for the people who deliver, through the role- and area-scoped "
+                                "access layer.", no_args_is_help=True)
+
+
+@export_app.command("list")
+def export_list(
+    out: Annotated[Path, typer.Option(help="Folder for the lists (one file per stakeholder and district).")],
+    area: Annotated[str | None, typer.Option(help="Only households under this area code.")] = None,
+    program: Annotated[str | None, typer.Option(help="Only this program.")] = None,
+    plan: Annotated[str | None, typer.Option(help="Only this plan id.")] = None,
+    list_format: Annotated[str, typer.Option("--format", help="xlsx (default), csv or parquet.")] = "xlsx",
+    user: UserOption = None,
+    home: HomeOption = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Write the imported plan's by-name lists as the user may see them: NIK and names masked unless the
+    user's role allows them, only the user's area (or a partner's assigned households); every read audited."""
+    from entas.plan.lists import write_lists
+
+    access = run_guarded(lambda: _access(home, database_url, user))
+    rows = run_guarded(lambda: access.by_name_list(area=area, program=program, plan_id=plan))
+    if rows.height == 0:
+        stderr.print("no plan items in scope: import a plan with `entas ledger plan-import` (and check --area, "
+                     "--program, --user)")
+        raise typer.Exit(code=2)
+    frame = rows.with_columns(district_code=pl.col("village_code").str.slice(0, 5),
+                              stakeholder=pl.col("stakeholder").fill_null("unassigned"))
+    written = run_guarded(lambda: write_lists(frame, out, fmt=list_format))  # type: ignore[arg-type]
+    render(written, OutputFormat.table, title=f"By-name lists ({rows.height:,} rows) under {out}")
+
+
 @ledger_app.command("plan-import")
 def plan_import(
-    file: Annotated[Path, typer.Argument(help="Planning output (Parquet or CSV) with the plan columns.")],
+    file: Annotated[Path | None, typer.Argument(
+        help="Planning output (Parquet or CSV); default: the current `entas plan` snapshot.")] = None,
     user: UserOption = None,
     home: HomeOption = None,
     database_url: DatabaseOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
     """Import a plan (one row per household and program); the same plan again changes nothing."""
-    from entas.ledger.plans import import_plan
+    from entas.ledger.plans import import_plan, import_plan_snapshot
 
     access = run_guarded(lambda: _access(home, database_url, user))
-    result = run_guarded(lambda: import_plan(access, file))
-    render(result.plans, fmt, title=f"Plans in {file.name}: {result.items:,} items")
+    if file is None:
+        result = run_guarded(lambda: import_plan_snapshot(access))
+        source = "the current plan snapshot"
+    else:
+        chosen = file
+        result = run_guarded(lambda: import_plan(access, chosen))
+        source = file.name
+    render(result.plans, fmt, title=f"Plans in {source}: {result.items:,} items")
 
 
 @ledger_app.command("assign")

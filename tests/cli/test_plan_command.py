@@ -115,3 +115,36 @@ def test_csv_output_is_clean_csv_in_a_fresh_process(home: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == "level,key,spend_rp,limit_rp,households"
     assert "HiGHS" not in done.stdout
+
+
+def test_export_list_goes_through_the_access_layer(home: Path, tmp_path: Path) -> None:
+    """After `entas ledger plan-import` (the current plan snapshot), `entas export list` writes what each user
+    may see: a district officer only its district, a province analyst every district with NIKs masked."""
+    import openpyxl
+
+    assert runner.invoke(app, ["plan", "--home", str(home), "--format", "csv"]).exit_code == 0
+    assert runner.invoke(app, ["db", "upgrade", "--home", str(home)]).exit_code == 0
+    imported = runner.invoke(app, ["ledger", "plan-import", "--home", str(home)])
+    assert imported.exit_code == 0, imported.output
+    for name, role, areas in (("officer", "district_officer", ["--area", "64.01"]),
+                              ("analyst", "province_analyst", [])):
+        added = runner.invoke(app, ["users", "add", name, "--role", role, *areas, "--password-stdin",
+                                    "--home", str(home)], input="a-long-password-1\n")
+        assert added.exit_code == 0, added.output
+    officer = runner.invoke(app, ["export", "list", "--out", str(tmp_path / "o"), "--user", "officer",
+                                  "--format", "csv", "--home", str(home)])
+    assert officer.exit_code == 0, officer.output
+    rows = pl.concat([pl.read_csv(f, infer_schema_length=0) for f in (tmp_path / "o").glob("*.csv")])
+    assert rows.height > 0 and set(rows["district_code"]) == {"64.01"}
+    analyst = runner.invoke(app, ["export", "list", "--out", str(tmp_path / "a"), "--user", "analyst",
+                                  "--home", str(home)])
+    assert analyst.exit_code == 0, analyst.output
+    files = sorted((tmp_path / "a").glob("*.xlsx"))
+    assert len({f.name.split("__")[1] for f in files}) > 1
+    sheet = openpyxl.load_workbook(files[0])["daftar"]
+    header = [c.value for c in sheet[1]]
+    niks = [row[header.index("head_nik")] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert niks and all(n is None or "*" in str(n) for n in niks)
+    empty = runner.invoke(app, ["export", "list", "--out", str(tmp_path / "e"), "--program", "none",
+                                "--home", str(home)])
+    assert empty.exit_code == 2 and "plan-import" in empty.output

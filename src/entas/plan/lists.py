@@ -41,6 +41,8 @@ COLUMNS: dict[str, str] = {
     "cost_rp": "Cost of this assignment, rupiah a year (unit cost incl. delivery)",
     "effect_rp_pc_month": "Expected effect on consumption per capita per month (take-up inside)",
     "reason": "Why the plan chose it",
+    "plan_item_id": "Plan item in the ledger (record deliveries against it)",
+    "plan_id": "Plan the item comes from",
 }
 
 __all__ = ["COLUMNS", "assignment_list", "write_lists"]
