@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 import pytest
+from test_allocate import instance
 
 from entas.errors import PlanError
 from entas.plan.allocate import _problem
@@ -19,27 +20,6 @@ from entas.plan.solvers import Problem, greedy, objective, solve_highs
 SEEDS = range(10)
 LP_SLACK = 1e-6
 """The aggregated LP lifts only above ``gap + 1e-6 line`` (solvers.LIFT_EPS), so it may sit that much above."""
-
-
-def instance(n_h: int, n_p: int, seed: int, *, share: float = 0.25) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Random households x programs (60% eligible); budgets ``share`` of each program's candidate cost."""
-    r = np.random.default_rng(seed)
-    hh, pr = np.repeat(np.arange(n_h), n_p), np.tile(np.arange(n_p), n_h)
-    mask = r.random(hh.size) < 0.6
-    hh, pr = hh[mask], pr[mask]
-    w = r.uniform(300_000, 560_000, n_h).round()
-    cand = pl.DataFrame({
-        "household_id": [f"H{i:04d}" for i in hh], "district_code": [f"64.0{i % 3 + 1}" for i in hh],
-        "program": [f"P{p}" for p in pr], "cost_rp": r.uniform(1e6, 5e6, hh.size).round(-3),
-        "effect_rp_pc_month": r.uniform(10_000, 120_000, hh.size).round(-3), "welfare_rp_month": w[hh],
-        "line_rp_month": 500_000.0, "household_size": r.integers(1, 7, n_h)[hh].astype(float)})
-    totals = cand.group_by("program").agg(pl.col("cost_rp").sum()).sort("program")
-    budgets = pl.DataFrame({
-        "kind": ["program"] * totals.height + ["funder"], "key": [*totals["program"].to_list(), "APBN"],
-        "budget_rp": [*(totals["cost_rp"] * share).to_list(), float(totals["cost_rp"][:2].sum() * share * 0.7)],
-        "quota_households": [None] * (totals.height - 1) + [max(1, n_h // 10), None],
-        "funder": ["APBN", "APBN"] + [None] * (totals.height - 2) + [None]})
-    return cand, budgets
 
 
 def small(seed: int) -> tuple[pl.DataFrame, pl.DataFrame]:
