@@ -8,21 +8,29 @@ YEAR ?= 2024
 
 .PHONY: demo serve test lint typecheck unit test-full bench dictionary install clean
 
-$(STAMP): pyproject.toml
+RUN_STAMP := $(VENV)/.run-stamp
+
+# what entas needs to run (make demo, make serve)
+$(RUN_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "entas needs Python 3.11 or newer")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	@touch $(RUN_STAMP)
+
+# plus the test tools and the PySpark engine (make test and the rest)
+$(STAMP): $(RUN_STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 ## Generate the synthetic province, import it, print the summary and where the outputs are.
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/entas demo --scale $(SCALE) --year $(YEAR)
 
 ## The dashboard and API on the demo's data (http://127.0.0.1:8000/); creates user admin on first run.
-serve: $(STAMP)
+serve: $(RUN_STAMP)
 	$(BIN)/entas db upgrade
 	@$(BIN)/entas users list --format csv | grep -q '^[0-9]*,admin,' || { \
 	  pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
