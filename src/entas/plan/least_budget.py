@@ -49,6 +49,10 @@ def least_budget_path(candidates: pl.DataFrame, *, objective: Objective = "headc
     ``value_cum``.
     """
     cand, pb, _ = _unlimited(candidates, objective, expected)
+    return _path(cand, pb)
+
+
+def _path(cand: pl.DataFrame, pb: Problem) -> pl.DataFrame:
     pairs, score, value, _ = _units(pb, np.zeros(pb.persons.size), np.arange(pb.hh.size), pb.cost)
     order = np.lexsort((np.arange(pairs.size), pb.hh[pairs], -score))
     pairs, value = pairs[order], value[order]
@@ -80,8 +84,8 @@ def least_budget(candidates: pl.DataFrame, *, objective: Objective = "headcount"
         raise PlanError("the threshold must be >= 0 persons, and a threshold rate in [0, 1)")
     if threshold_rate is not None and population is None:
         raise PlanError("threshold_rate needs the population by district (district_code, persons)")
-    path = least_budget_path(candidates, objective=objective, expected=expected)
-    _, pb, districts = _unlimited(candidates, objective, expected)
+    cand, pb, districts = _unlimited(candidates, objective, expected)
+    path = _path(cand, pb)
     before_h = pb.persons * household_fgt(pb, np.zeros(pb.persons.size))
     before = pl.DataFrame({"district_code": districts,
                            "before": np.bincount(pb.district, weights=before_h, minlength=len(districts))})
