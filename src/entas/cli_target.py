@@ -121,18 +121,17 @@ def evaluate(
     When the survey is linked to the registry (a ``welfare_decile`` column), the registry's own desil is
     evaluated beside the PMT on the same households.
     """
-    from entas.measure.survey_measures import survey_year
-    from entas.target.evaluate import held_out_evaluation
+    from entas.target.runs import run_evaluate
 
     store = _store(home)
 
     def run() -> pl.DataFrame:
-        households, members, chosen = _survey(store, None)
-        result = held_out_evaluation(households, members, year=survey_year(households), test_share=test_share,
-                                     seed=seed, snapshot_id=chosen)
+        result, snapshot = run_evaluate(store, test_share=test_share, seed=seed)
+        stderr.print(f"stored: {store.folder('target-evaluation') / snapshot}")
         if curve is not None:
             result.curve.write_csv(curve)
-        return result.errors
+        errors: pl.DataFrame = result.errors
+        return errors
 
     errors = run_guarded(run)
     if fmt is OutputFormat.table:  # the columns a reader compares; csv and json keep them all

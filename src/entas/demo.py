@@ -136,7 +136,7 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     """Target, pockets, plan with lists, simulation: each stored as its command would store it."""
     from entas.plan.runs import run_plan, run_simulation, write_plan_lists
     from entas.pockets.runs import run_pockets
-    from entas.target.runs import run_fit, run_score
+    from entas.target.runs import run_evaluate, run_fit, run_score
 
     timings: dict[str, float] = {}
 
@@ -146,7 +146,8 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     started = time.perf_counter()
     run_fit(store, seed=seed)
     score = run_score(store)
-    timed("target: fit and score", started)
+    run_evaluate(store, seed=seed)
+    timed("target: fit, score and held-out errors", started)
     started = time.perf_counter()
     _, pockets_id = run_pockets(store, seed=seed, bootstrap=DEMO_BOOTSTRAP, progress=progress)
     timed(f"pockets (bootstrap {DEMO_BOOTSTRAP})", started)

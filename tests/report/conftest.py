@@ -14,11 +14,11 @@ from entas.demo import run_demo
 
 @pytest.fixture(scope="session")
 def full_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """demo (scale 0.01) -> target fit/score -> pockets -> plan -> simulate, as a user runs them."""
+    """demo (scale 0.01) -> target fit/score/evaluate -> pockets -> plan -> simulate, as a user runs them."""
     folder = tmp_path_factory.mktemp("report-home")
     run_demo(folder, scale=0.01, seed=4)
     runner = CliRunner()
-    for command in (["target", "fit", "--selection", "none"], ["target", "score"],
+    for command in (["target", "fit", "--selection", "none"], ["target", "score"], ["target", "evaluate"],
                     ["pockets", "--bootstrap", "2", "--permutations", "99"], ["plan"],
                     ["simulate", "--draws", "10"]):
         result = runner.invoke(app, [*command, "--home", str(folder), "--format", "csv"])

@@ -143,3 +143,17 @@ def test_report_command_writes_files_and_refuses_unknown_areas(full_home: Path, 
     village = runner.invoke(app, ["report", "--area", "64.08.01.2001", "--home", str(full_home)])
     assert village.exit_code == 2 and "not for 64.08.01.2001" in " ".join(village.output.split())
     assert runner.invoke(app, ["report", "--home", str(full_home)]).exit_code == 2
+
+
+def test_targeting_section_shows_held_out_errors_from_the_evaluation_snapshot(
+        full_home: Path, written: dict[tuple[str, str], str]) -> None:
+    store = SnapshotStore(full_home)
+    snapshot = store.current("target-evaluation")
+    assert snapshot is not None
+    errors = store.read("target-evaluation", "errors").filter(
+        (pl.col("score") == "predicted_log_welfare") & (pl.col("area") == "all"))
+    province = written[("64", "id")]
+    assert snapshot in province and "Kesalahan inklusi" in province and "Cakupan penduduk miskin" in province
+    assert "Inclusion error" in written[("64", "en")]
+    rows = re.findall(r"<tr><td>line_(?:extreme|national)</td>", province)
+    assert len(rows) == errors.height

@@ -35,18 +35,21 @@ import polars as pl
 from entas.errors import SnapshotError
 from entas.registry.schema import SCHEMA_VERSION
 
-SnapshotKind = Literal["registry", "survey", "target-model", "target-scores", "pockets", "plan", "simulation"]
+SnapshotKind = Literal["registry", "survey", "target-model", "target-scores", "target-evaluation", "pockets", "plan",
+                       "simulation"]
 TABLE_FILES: dict[str, tuple[str, ...]] = {
     "registry": ("households", "members"),
     "survey": ("survey_households", "survey_members"),
     # results of the analytics, each naming in its manifest the model and data snapshots it came from
     "target-model": ("coefficients", "fit", "residuals"),
     "target-scores": ("scores",),
+    "target-evaluation": ("errors", "curve"),
     "pockets": ("pockets", "small_area", "deprivation", "hot_spots", "public_works"),
     "plan": ("assignments", "spend", "least_budget"),
     "simulation": ("path", "zero_year", "survey_path"),
 }
-_ID = re.compile(r"^(registry|survey|target-model|target-scores|pockets|plan|simulation)-(\d{4,})-([0-9a-f]{8})$")
+_ID = re.compile(r"^(registry|survey|target-model|target-scores|target-evaluation|pockets|plan|simulation)-(\d{4,})-"
+                 r"([0-9a-f]{8})$")
 _HASH_CHUNK_ROWS = 500_000
 
 

@@ -117,6 +117,8 @@ def _tables(store: SnapshotStore, kind: str, snapshot_id: str) -> dict[str, pl.D
         return {"assignments": assignments, "spend": store.read(kind, "spend", snapshot_id)}
     if kind == "target-model":
         return {"fit": store.read(kind, "fit", snapshot_id)}
+    if kind == "target-evaluation":
+        return {"errors": store.read(kind, "errors", snapshot_id)}
     if kind == "pockets":
         small_area = store.scan(kind, "small_area", snapshot_id).filter(
             pl.col("measure") == "headcount_ratio").collect()
@@ -126,7 +128,7 @@ def _tables(store: SnapshotStore, kind: str, snapshot_id: str) -> dict[str, pl.D
     return {}
 
 
-REPORT_KINDS = ("target-model", "target-scores", "pockets", "plan", "simulation")
+REPORT_KINDS = ("target-model", "target-scores", "target-evaluation", "pockets", "plan", "simulation")
 
 
 def load_inputs(home: Path, *, province: str = "64") -> ReportInputs:

@@ -162,6 +162,13 @@ def _targeting(inputs: ReportInputs, code: str, level: str) -> Section:
         totals = summary.drop("district_code").sum().to_dicts()
         data.update(scores=totals[0] if summary.height else None, scores_snapshot=scores.snapshot_id,
                     extreme_basis=scores.manifest.get("extreme_basis"))
+    evaluation = inputs.snapshots.get("target-evaluation")
+    data["errors"] = None
+    if evaluation is not None:
+        errors = evaluation.tables["errors"].filter(
+            (pl.col("score") == "predicted_log_welfare") & (pl.col("area") == (code if level == "district" else "all")))
+        data.update(errors=errors.sort("line", "cutoff_share").to_dicts(), evaluation_snapshot=evaluation.snapshot_id,
+                    test_share=evaluation.manifest.get("test_share"))
     return Section(data=data)
 
 

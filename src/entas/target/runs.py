@@ -14,7 +14,7 @@ import polars as pl
 from entas.errors import EntasError
 from entas.registry.snapshots import TABLE_FILES, SnapshotStore
 
-__all__ = ["ScoreRun", "load_model", "run_fit", "run_score"]
+__all__ = ["ScoreRun", "load_model", "run_evaluate", "run_fit", "run_score"]
 
 
 @dataclass(frozen=True)
@@ -75,3 +75,19 @@ def run_score(store: SnapshotStore, *, extreme_basis: str | None = None, backend
         "mode": "analysis", "registry_snapshot": registry, "model_snapshot": model_snapshot, "year": year,
         "extreme_basis": basis})
     return ScoreRun(snapshot, scored)
+
+
+def run_evaluate(store: SnapshotStore, *, test_share: float = 0.3, seed: int = 0) -> tuple[Any, str]:
+    """Targeting errors on held-out survey PSUs (``entas.target.evaluate``); stored as ``target-evaluation``
+    naming the survey snapshot; returns (``Evaluation``, snapshot id)."""
+    from entas.measure.survey_measures import survey_year
+    from entas.target.evaluate import held_out_evaluation
+
+    chosen = _current(store, "survey", "run `entas import survey FILE` or `entas demo` first")
+    households, members = store.read("survey", "households", chosen), store.read("survey", "members", chosen)
+    result = held_out_evaluation(households, members, year=survey_year(households), test_share=test_share,
+                                 seed=seed, snapshot_id=chosen)
+    snapshot, _ = store.commit("target-evaluation", {"errors": result.errors, "curve": result.curve},
+                               manifest_extra={"mode": "analysis", "survey_snapshot": chosen,
+                                               "test_share": test_share, "seed": seed})
+    return result, snapshot
