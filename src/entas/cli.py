@@ -160,7 +160,8 @@ def import_survey_command(
 @app.command()
 def snapshots(
     kind: Annotated[str, typer.Argument(
-        help="registry, survey, target-model, target-scores, pockets, plan or simulation.")] = "registry",
+        help="registry, survey, target-model, target-scores, target-evaluation, pockets, plan or simulation.")] = (
+        "registry"),
     home: HomeOption = None,
     fmt: FormatOption = OutputFormat.table,
 ) -> None:
