@@ -77,3 +77,27 @@ def test_imported_boundaries_are_drawn_offline_too(home_copy: Path, tmp_path: Pa
     page_url = (tmp_path / "brief-64-id.html").resolve().as_uri()
     requests, problems, drawn = _draw(page_url)
     assert requests == [page_url] and problems == [] and drawn["chart-map"] > 0
+
+
+def test_briefs_printed_after_plotly_is_loaded_once_match_a_brief_printed_alone(full_home: Path,
+                                                                                tmp_path: Path) -> None:
+    """write_pdfs evaluates plotly.js once and loads each brief without its copy: the pages must not change."""
+    from entas.report.html import plotly_js
+    from entas.report.pdf import write_pdfs
+
+    result = runner.invoke(app, ["report", "--area", "64", "--area", "64.08", "--home", str(full_home),
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    province, district = tmp_path / "brief-64-id.html", tmp_path / "brief-64.08-id.html"
+    library = plotly_js()
+    alone = tmp_path / "alone.html"  # a changed comment in the bundle: write_pdfs must open this file as it is
+    alone.write_text(district.read_text(encoding="utf-8").replace(
+        library, library.replace("plotly.js v", "plotly.js  v", 1), 1), encoding="utf-8")
+    assert library not in alone.read_text(encoding="utf-8")
+    write_pdfs([(province, tmp_path / "province.pdf"), (district, tmp_path / "district.pdf"),
+                (alone, tmp_path / "alone.pdf")])
+    shared, own = PdfReader(tmp_path / "district.pdf"), PdfReader(tmp_path / "alone.pdf")
+    assert len(shared.pages) == len(own.pages) >= 3
+    for printed, reference in zip(shared.pages, own.pages, strict=True):
+        assert printed.get_contents().get_data() == reference.get_contents().get_data()
+    assert len(PdfReader(tmp_path / "province.pdf").pages) >= 3

@@ -28,7 +28,8 @@ __all__ = ["environment", "line_label", "render_html"]
 
 
 @lru_cache(maxsize=1)
-def _plotly_js() -> str:
+def plotly_js() -> str:
+    """The plotly.js bundle of the ``plotly`` package, as the briefs embed it."""
     return str(get_plotlyjs())
 
 
@@ -97,6 +98,6 @@ def render_html(report: AreaReport, lang: str = "id") -> str:
     charts = to_json_plotly({"charts": figures, "config": {"displaylogo": False, "responsive": True}})
     return env.get_template("report.html.j2").render(
         report=report, s=report.sections, map_info=map_info, charts_json=charts.replace("</", "<\\/"),
-        plotly_js=_plotly_js(), css=_css(), version=__version__, made_on=fmt_date(report.inputs.made_on, lang),
+        plotly_js=plotly_js(), css=_css(), version=__version__, made_on=fmt_date(report.inputs.made_on, lang),
         rows=lambda frame: frame.to_dicts() if isinstance(frame, pl.DataFrame) else [],
         has_chart=lambda name: name in figures)
