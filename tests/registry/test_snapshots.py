@@ -238,3 +238,22 @@ def test_manifest_is_valid_json_on_disk(first_files: list[Path], home: Path) -> 
     result = import_registry(first_files, home=home)
     path = home / "snapshots" / "registry" / result.snapshot_id / "manifest.json"
     assert json.loads(path.read_text(encoding="utf-8"))["kind"] == "registry"
+
+
+def test_content_hash_follows_values_order_nulls_and_schema_not_chunking() -> None:
+    from entas.registry.snapshots import content_hash
+
+    frame = pl.DataFrame({"household_id": ["a", "b", "c"], "persons": [3, None, 5], "rp": [1.5, 2.0, -0.5]})
+    chunked = pl.concat([frame.slice(0, 1), frame.slice(1, 2)], rechunk=False)
+    assert content_hash({"households": frame}) == content_hash({"households": chunked})
+    changed = [
+        frame.with_columns(persons=pl.Series([3, 4, 5])),  # a null filled
+        frame.with_columns(rp=pl.Series([1.5, 2.0, -0.25])),  # one value
+        frame.reverse(),  # row order
+        frame.with_columns(pl.col("persons").cast(pl.Int32)),  # schema
+        frame.rename({"rp": "rupiah"}),  # a column's name
+        frame.head(2),
+    ]
+    digests = {content_hash({"households": other}) for other in changed}
+    assert len(digests) == len(changed) and content_hash({"households": frame}) not in digests
+    assert content_hash({"households": frame}) != content_hash({"members": frame})

@@ -50,19 +50,22 @@ TABLE_FILES: dict[str, tuple[str, ...]] = {
 }
 _ID = re.compile(r"^(registry|survey|target-model|target-scores|target-evaluation|pockets|plan|simulation)-(\d{4,})-"
                  r"([0-9a-f]{8})$")
-_HASH_CHUNK_ROWS = 500_000
 
 
 def content_hash(tables: dict[str, pl.DataFrame]) -> str:
-    """SHA-256 of the tables' names, schemas and rows (in their given order), independent of file layout."""
-    digest = hashlib.sha256()
+    """SHA-256 of the tables' names, schemas and rows (in their given order), independent of file layout.
+
+    Rows enter as Polars' 64-bit row hashes (fixed seed), about ten times faster than formatting them as
+    text. Those hashes are only stable within one Polars version, so the version is part of the digest: after
+    an upgrade, importing unchanged data makes a new snapshot instead of reusing the current one.
+    """
+    digest = hashlib.sha256(f"polars {pl.__version__}\n".encode())
     for name in sorted(tables):
         frame = tables[name]
         schema = ",".join(f"{col}:{dtype}" for col, dtype in frame.schema.items())
         digest.update(f"table {name} rows {frame.height} schema {schema}\n".encode())
-        for start in range(0, frame.height, _HASH_CHUNK_ROWS):
-            chunk = frame.slice(start, _HASH_CHUNK_ROWS)
-            digest.update(chunk.write_csv(include_header=False, null_value="\\N").encode())
+        if frame.width and frame.height:
+            digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
     return digest.hexdigest()
 
 

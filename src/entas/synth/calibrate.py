@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.optimize import brentq
 
 from entas.errors import SynthError
 
@@ -42,7 +43,7 @@ class Calibration:
 
 def weighted_gini(y: np.ndarray, w: np.ndarray) -> float:
     """Gini of ``y`` with weights ``w`` (trapezoid rule on the Lorenz curve of the sorted values)."""
-    order = np.argsort(y, kind="stable")
+    order = np.argsort(y)  # tied values may come in any order: their terms are symmetric
     ys, ws = y[order], w[order]
     pop = ws / ws.sum()
     income = np.cumsum(ws * ys)
@@ -161,12 +162,7 @@ def calibrate(
     lo, hi = 0.2, 4.0
     if not gini_for(lo) <= gini <= gini_for(hi):
         raise SynthError(f"a Gini of {gini} is out of reach of the consumption model")
-    for _ in range(30):  # bisection on the above-line scale
-        m = 0.5 * (lo + hi)
-        if gini_for(m) < gini:
-            lo = m
-        else:
-            hi = m
-    m = 0.5 * (lo + hi)
+    # the Gini rises with the above-line scale; Brent's method needs about 10 sorts where bisection needed 32
+    m = float(brentq(lambda scale: gini_for(scale) - gini, lo, hi, xtol=1e-12))
     y = np.exp(log_z + np.where(poor, below, m * dist))
     return Calibration(intercepts=intercepts, urban_effect=b, k_below=k, m_above=m, consumption=y)
