@@ -15,9 +15,11 @@ import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
+from entas.errors import EntasError
 from entas.measure.survey_measures import compare_survey_to_parent, measure_survey
 from entas.progress import ProgressReporter
 from entas.registry.importer import import_registry
@@ -133,9 +135,11 @@ def run_demo(
 
 def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, province: str, year: int, seed: int,
               list_format: str, progress: ProgressReporter | None) -> DemoSummary:
-    """Target, pockets, plan with lists, simulation: each stored as its command would store it."""
+    """Target, pockets, plan with lists, simulation: each stored as its command would store it.
+
+    The pockets run in a second process (``_BackgroundPockets``) while this one targets, plans and simulates.
+    """
     from entas.plan.runs import run_plan, run_simulation, write_plan_lists
-    from entas.pockets.runs import run_pockets
     from entas.target.runs import run_evaluate, run_fit, run_score
 
     timings: dict[str, float] = {}
@@ -143,24 +147,27 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     def timed(name: str, started: float) -> None:
         timings[name] = time.perf_counter() - started
 
-    started = time.perf_counter()
-    run_fit(store, seed=seed)
-    score = run_score(store)
-    run_evaluate(store, seed=seed)
-    timed("target: fit, score and held-out errors", started)
-    started = time.perf_counter()
-    _, pockets_id = run_pockets(store, seed=seed, bootstrap=DEMO_BOOTSTRAP, progress=progress)
-    timed(f"pockets (bootstrap {DEMO_BOOTSTRAP})", started)
-    started = time.perf_counter()
-    plan = run_plan(store, progress=progress)
-    timed("plan", started)
-    started = time.perf_counter()
-    lists_dir = outputs_dir / f"lists-{province}-{year + 1}"
-    written = write_plan_lists(store, lists_dir, plan_id=plan.snapshot_id, fmt=list_format)
-    timed(f"by-name lists ({written.height} files)", started)
-    started = time.perf_counter()
-    simulation = run_simulation(store, plan_id=plan.snapshot_id, draws=DEMO_DRAWS, progress=progress)
-    timed(f"simulate (3 scenarios, {DEMO_DRAWS} draws)", started)
+    pockets = _BackgroundPockets(store.home, seed=seed, bootstrap=DEMO_BOOTSTRAP, progress=progress)
+    try:
+        started = time.perf_counter()
+        run_fit(store, seed=seed)
+        score = run_score(store)
+        run_evaluate(store, seed=seed)
+        timed("target: fit, score and held-out errors", started)
+        started = time.perf_counter()
+        plan = run_plan(store, progress=progress)
+        timed("plan", started)
+        started = time.perf_counter()
+        lists_dir = outputs_dir / f"lists-{province}-{year + 1}"
+        written = write_plan_lists(store, lists_dir, plan_id=plan.snapshot_id, fmt=list_format)
+        timed(f"by-name lists ({written.height} files)", started)
+        started = time.perf_counter()
+        simulation = run_simulation(store, plan_id=plan.snapshot_id, draws=DEMO_DRAWS, progress=progress)
+        timed(f"simulate (3 scenarios, {DEMO_DRAWS} draws)", started)
+        pockets_id, pockets_seconds = pockets.result()
+    finally:
+        pockets.close()
+    timings[f"pockets (bootstrap {DEMO_BOOTSTRAP}, in a second process beside the above)"] = pockets_seconds
     started = time.perf_counter()
     from entas.report import write_reports
 
@@ -185,3 +192,70 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     })
     return dataclasses.replace(summary, outputs=outputs, plan=plan.spend, least_budget=plan.least_budget,
                                zero_year=simulation.zero_year, path=simulation.path, timings=timings)
+
+
+class _BackgroundPockets:
+    """``run_pockets`` in a second process, beside the target, plan and simulation steps of this one.
+
+    The pockets need only the imported registry and survey, and the steps of both processes leave a core idle
+    much of the time. The child reports progress through a queue that a thread of this process passes on to
+    ``progress``; an error in the child is raised here by ``result()``; ``close()`` stops the child if it is
+    still running (this process failed first).
+    """
+
+    def __init__(self, home: Path, *, seed: int, bootstrap: int, progress: ProgressReporter | None) -> None:
+        import multiprocessing
+        import threading
+
+        context = multiprocessing.get_context("spawn")  # never fork a process that runs DuckDB and Polars threads
+        self._events: Any = context.Queue()
+        self._receiver, sender = context.Pipe(duplex=False)
+        self._process = context.Process(target=_pockets_worker, args=(str(home), seed, bootstrap, self._events,
+                                                                      sender), name="entas-pockets")
+        self._process.start()
+        sender.close()
+        self._listener = threading.Thread(target=self._relay, args=(progress,), daemon=True)
+        self._listener.start()
+
+    def _relay(self, progress: ProgressReporter | None) -> None:
+        while (event := self._events.get()) is not None:
+            if progress is not None:
+                progress(*event)
+
+    def result(self) -> tuple[str, float]:
+        """Wait for the child: (pockets snapshot id, seconds it took); its error is raised here."""
+        try:
+            outcome = self._receiver.recv()
+        except EOFError:
+            raise EntasError(f"the pockets process ended without a result (exit code {self._process.exitcode})"
+                             ) from None
+        self._listener.join()
+        if outcome[0] == "error":
+            _, kind, message = outcome
+            raise EntasError(f"pockets: {message}" if kind == "EntasError" else f"pockets failed: {kind}: {message}")
+        return str(outcome[1]), float(outcome[2])
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            self._process.terminate()
+        self._process.join()
+        self._events.put(None)  # ends the relay thread if the child could not
+        self._listener.join(timeout=5)
+        self._receiver.close()
+
+
+def _pockets_worker(home: str, seed: int, bootstrap: int, events: Any, sender: Any) -> None:
+    """The child of ``_BackgroundPockets``: run the pockets, send (\"ok\", id, seconds) or (\"error\", kind, text)."""
+    started = time.perf_counter()
+    try:
+        from entas.pockets.runs import run_pockets
+
+        _, snapshot_id = run_pockets(SnapshotStore(Path(home)), seed=seed, bootstrap=bootstrap,
+                                     progress=lambda step, done, total: events.put((step, done, total)))
+        sender.send(("ok", snapshot_id, time.perf_counter() - started))
+    except BaseException as error:
+        kind = "EntasError" if isinstance(error, EntasError) else type(error).__name__
+        sender.send(("error", kind, str(error)))
+    finally:
+        events.put(None)
+        sender.close()
