@@ -171,34 +171,67 @@ def project_registry(scores: pl.DataFrame, scenario: Scenario, plan: pl.DataFram
         det_p[i] = np.bincount(didx_np, weights=size * poor, minlength=nd)
         det_h[i] = np.bincount(didx_np, weights=poor, minlength=nd)
 
-    persons = np.zeros((draws, ny, nd))
-    households = np.zeros((draws, ny, nd))
-    streams = np.random.SeedSequence(seed).spawn(draws)
-    chunk = max(1, min(draws, CHUNK_CELLS // max(n, 1)))
-    take_up = sched["take_up"].to_numpy() if drawn else np.ones(a_h.size)
-    full = sched["effect_full_rp_pc_month"].to_numpy() if drawn else expected_effect
-    for d0 in range(0, draws, chunk):
-        c = min(chunk, draws - d0)
-        e, shock, u = np.empty((c, n)), np.empty((c, nd)), np.empty((c, a_h.size))
-        for j in range(c):  # one generator per draw: the same numbers whatever the chunk size
-            rng = np.random.default_rng(streams[d0 + j])
-            e[j], shock[j], u[j] = rng.standard_normal(n), rng.standard_normal(nd), rng.random(a_h.size)
-        level = np.exp(mu[None, :] + sd[None, :] * e)
-        del e
-        growth = np.clip(1.0 + rate[None, :] + scenario.growth_sd.value * shock, 1e-6, None)
-        gain = np.where(u < take_up[None, :], full[None, :], 0.0)  # without take-up columns: always the expected
-        hh_offset = (np.arange(c)[:, None] * n + a_h[None, :]).ravel()
-        cell = (np.arange(c)[:, None] * nd + didx_np[None, :]).ravel()
-        sizes = np.tile(size, c)
-        for i in range(ny):
-            effect = np.bincount(hh_offset, weights=(gain * delivered[i][None, :]).ravel(), minlength=c * n)
-            y = level * (growth ** k[i])[:, didx_np] + effect.reshape(c, n)
-            poor = (y < line[i][None, :]).ravel()
-            persons[d0:d0 + c, i] = np.bincount(cell, weights=poor * sizes, minlength=c * nd).reshape(c, nd)
-            households[d0:d0 + c, i] = np.bincount(cell, weights=poor, minlength=c * nd).reshape(c, nd)
+    persons, households = _draw_counts(
+        mu=mu, sd=sd, line=line, size=size, district=didx_np, rate=rate, k=k, draws=draws, seed=seed,
+        growth_sd=scenario.growth_sd.value, assigned=a_h, delivered=delivered,
+        take_up=sched["take_up"].to_numpy() if drawn else np.ones(a_h.size),
+        full=sched["effect_full_rp_pc_month"].to_numpy() if drawn else expected_effect)
     path = _path_table(scenario, hh, districts, sched, delivered, persons, households, det_p, det_h)
     return Projection(path, zero_years(path, threshold=threshold, last_year=years[-1]), scenario.name, draws, seed,
                       threshold, time.perf_counter() - started)
+
+
+def _draw_counts(*, mu: np.ndarray, sd: np.ndarray, line: np.ndarray, size: np.ndarray, district: np.ndarray,
+                 rate: np.ndarray, k: np.ndarray, draws: int, seed: int, growth_sd: float, assigned: np.ndarray,
+                 delivered: np.ndarray, take_up: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Poor persons and households per (draw, year, district): the draws of the module docstring.
+
+    Households with no assignment (nearly all) are compared on the log scale, ``mu + sd e + k log(growth) <
+    log(line)``, which needs no ``exp`` and no effect; only the poor ones are counted (a few in a hundred).
+    Households with assignments get the full ``exp(mu + sd e) growth^k + effects``. ``line`` is (years,
+    households); ``assigned`` the household index of each assignment and ``delivered`` (years, assignments).
+    """
+    n, nd, ny = mu.size, rate.size, k.size
+    log_line = np.log(line)
+    persons, households = np.zeros((draws, ny, nd)), np.zeros((draws, ny, nd))
+    with_effect = np.zeros(n, dtype=bool)
+    with_effect[assigned] = True
+    treated = np.flatnonzero(with_effect)  # households with at least one assignment
+    slot = np.searchsorted(treated, assigned)  # each assignment's position among them
+    streams = np.random.SeedSequence(seed).spawn(draws)
+    chunk = max(1, min(draws, CHUNK_CELLS // max(n, 1)))
+    for d0 in range(0, draws, chunk):
+        c = min(chunk, draws - d0)
+        z, shock, u = np.empty((c, n)), np.empty((c, nd)), np.empty((c, assigned.size))
+        for j in range(c):  # one generator per draw: the same numbers whatever the chunk size
+            rng = np.random.default_rng(streams[d0 + j])
+            z[j], shock[j], u[j] = rng.standard_normal(n), rng.standard_normal(nd), rng.random(assigned.size)
+        z *= sd
+        z += mu  # log welfare of the draw, base year
+        log_growth = np.log(np.clip(1.0 + rate[None, :] + growth_sd * shock, 1e-6, None))  # (c, districts)
+        gain = np.where(u < take_up[None, :], full[None, :], 0.0)  # without take-up columns: always the expected
+        z_treated = z[:, treated]
+        z[:, treated] = np.inf  # counted below with their effects
+        rows = np.arange(c)
+        offsets = (rows[:, None] * treated.size + slot[None, :]).ravel()
+        d_t = district[treated]
+        for i in range(ny):
+            below = z < log_line[i][None, :] - k[i] * log_growth[:, district]
+            draw_of, house = np.divmod(np.flatnonzero(below), n)
+            cell = draw_of * nd + district[house]
+            hh_poor = np.bincount(cell, minlength=c * nd).astype(np.float64)
+            p_poor = np.bincount(cell, weights=size[house], minlength=c * nd).astype(np.float64)  # int if empty
+            effect = np.bincount(offsets, weights=(gain * delivered[i][None, :]).ravel(),
+                                 minlength=c * treated.size).reshape(c, treated.size)
+            y = np.exp(z_treated + k[i] * log_growth[:, d_t]) + effect
+            poor_t = y < line[i][treated][None, :]
+            cell_t = (rows[:, None] * nd + d_t[None, :])[poor_t]
+            hh_poor += np.bincount(cell_t, minlength=c * nd)
+            p_poor += np.bincount(cell_t, weights=np.broadcast_to(size[treated], poor_t.shape)[poor_t],
+                                  minlength=c * nd)
+            households[d0:d0 + c, i] = hh_poor.reshape(c, nd)
+            persons[d0:d0 + c, i] = p_poor.reshape(c, nd)
+    return persons, households
 
 
 def zero_years(path: pl.DataFrame, *, threshold: float = 0.5, last_year: int | None = None) -> pl.DataFrame:
@@ -235,7 +268,8 @@ def _households(scores: pl.DataFrame) -> pl.DataFrame:
         if rows.height:
             raise SimulationError(f"scores: {rows.height} row(s) with a missing or invalid {col} (first: household "
                                   f"{rows['household_id'][0]})")
-    if hh["household_id"].is_duplicated().any():
+    ids = hh["household_id"]
+    if (ids.slice(1) == ids.slice(0, ids.len() - 1)).any():  # sorted: a repeated id sits next to itself
         raise SimulationError("scores: a household_id appears more than once")
     return hh
 
