@@ -341,6 +341,16 @@ def test_survey_microsimulation_before_and_after_with_design_based_se(province: 
                               / pl.col("pw").sum()).item()
     after = rate.filter((pl.col("year") == 2026) & (pl.col("variant") == "after"))["estimate"].item()
     assert after == pytest.approx(expected)
+    # the same design-based SE and deff as measuring that 2026 welfare directly (one pass serves every year)
+    direct_2026 = poverty(by_hand, design, {"extreme": "line_extreme_rp_month"}, by=["province"], welfare="y",
+                          measures=("headcount_ratio",)).filter(pl.col("level") == "province").row(0, named=True)
+    row_2026 = rate.filter((pl.col("year") == 2026) & (pl.col("variant") == "after")).row(0, named=True)
+    assert row_2026["se"] == pytest.approx(direct_2026["se"]) and row_2026["deff"] == pytest.approx(direct_2026["deff"])
+    assert row_2026["se"] != pytest.approx(base["se"])
+    negative = survey.with_columns(consumption_pc_rp_month=pl.when(pl.col("household_id") == survey["household_id"][3])
+                                   .then(-1.0).otherwise(pl.col("consumption_pc_rp_month")))
+    with pytest.raises(SimulationError, match=r"1 household.*negative consumption_pc_rp_month"):
+        simulate_survey(negative, design, sc, plan)
     wide = rate.pivot(on="variant", index=["year", "area"], values="estimate")
     assert (wide["after"] <= wide["before"] + 1e-12).all()
     assert rate.filter(pl.col("year") == 2024)["estimate"].n_unique() == 1  # nothing delivered in 2024

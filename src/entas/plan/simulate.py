@@ -374,19 +374,35 @@ def simulate_survey(survey: pl.DataFrame, design: SurveyDesign, scenario: Scenar
     y0 = t[welfare].cast(pl.Float64).to_numpy()
     z0 = t[line].cast(pl.Float64).to_numpy()
     a_h, a_year = sched["_h"].to_numpy(), sched["delivery_year"].fill_null(10**6).to_numpy()
-    frames = []
+    invalid = ~np.isfinite(y0) | (y0 < 0)
+    if invalid.any():
+        raise SimulationError(f"survey: {int(invalid.sum())} household(s) with a missing or negative {welfare} "
+                              f"(first: household {t['household_id'][int(np.flatnonzero(invalid)[0])]})")
+    # One poverty pass for all (year, variant): the headcount and the number poor depend only on whether
+    # y_tv < z_t, so each (year, variant) becomes a line column that is 2 for the poor and 0.5 for the others,
+    # measured on a welfare of 1 (the line value itself, line_rp, means nothing here and is dropped).
+    columns: dict[str, pl.Series] = {"_one": pl.Series(np.ones(t.height))}
+    names: dict[str, str] = {}
     for year in scenario.years:
         k = year - scenario.base_year
         before = y0 * factor**k
         effect = np.bincount(a_h, weights=gain * (a_year <= year), minlength=t.height)
-        table = t.with_columns(_z=pl.Series(z0 * (1.0 + scenario.line_growth.value) ** k))
+        z = z0 * (1.0 + scenario.line_growth.value) ** k
         for variant, y in (("before", before), ("after", before + effect)):
-            result = poverty(table.with_columns(_y=pl.Series(y)), design, {"extreme": "_z"},
-                             by=["province", "district"], measures=("headcount_ratio", "number_poor"),
-                             welfare="_y", snapshot_id=snapshot_id)
-            frames.append(result.select(pl.lit(scenario.name).alias("scenario"), pl.lit(year).alias("year"),
-                                        pl.lit(variant).alias("variant"), pl.exclude("line_rp")))
-    return pl.concat(frames)
+            column = f"_line_{len(names)}"
+            columns[column] = pl.Series(np.where(y < z, 2.0, 0.5))
+            names[f"{year}:{variant}"] = column
+    result = poverty(t.with_columns(**columns), design, names, by=["province", "district"],
+                     measures=("headcount_ratio", "number_poor"), welfare="_one", snapshot_id=snapshot_id)
+    runs = list(names)
+    out = result.with_columns(_run=pl.col("line").replace_strict({n: i for i, n in enumerate(runs)},
+                                                                  return_dtype=pl.Int64)).sort("_run",
+                                                                                               maintain_order=True)
+    run = pl.col("line").str.split_exact(":", 1)
+    return out.select(pl.lit(scenario.name).alias("scenario"), run.struct.field("field_0").cast(pl.Int32).alias("year"),
+                      run.struct.field("field_1").alias("variant"),
+                      *(pl.lit("extreme").alias(c) if c == "line" else pl.col(c) for c in result.columns
+                        if c != "line_rp"))
 
 
 def run_record(scenario: Scenario, *, projection: Projection | None = None,
