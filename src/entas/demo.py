@@ -213,6 +213,7 @@ class _BackgroundPockets:
         self._process = context.Process(target=_pockets_worker, args=(str(home), seed, bootstrap, self._events,
                                                                       sender), name="entas-pockets")
         self._process.start()
+        self._answered = False
         sender.close()
         self._listener = threading.Thread(target=self._relay, args=(progress,), daemon=True)
         self._listener.start()
@@ -226,6 +227,7 @@ class _BackgroundPockets:
         """Wait for the child: (pockets snapshot id, seconds it took); its error is raised here."""
         try:
             outcome = self._receiver.recv()
+            self._answered = True
         except EOFError:
             raise EntasError(f"the pockets process ended without a result (exit code {self._process.exitcode})"
                              ) from None
@@ -236,6 +238,8 @@ class _BackgroundPockets:
         return str(outcome[1]), float(outcome[2])
 
     def close(self) -> None:
+        """Let a child that has answered exit; stop one that has not (this process failed first)."""
+        self._process.join(timeout=10 if self._answered else 0)
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()

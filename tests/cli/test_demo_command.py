@@ -41,3 +41,29 @@ def test_demo_command_prints_the_summary_and_the_output_paths(tmp_path: Path) ->
     assert all(p.read_bytes()[:4] == b"%PDF" for p in briefs.glob("*.pdf"))
     for title in ("Least budget by district", "Expected extremely poor persons", "Analysis steps"):
         assert title in " ".join(result.stdout.split()), title
+
+
+def test_the_background_pockets_process_relays_progress_and_raises_its_error_here(tmp_path: Path) -> None:
+    import pytest
+
+    from entas.demo import _BackgroundPockets
+    from entas.errors import EntasError
+
+    events: list[tuple[str, int, int]] = []
+    pockets = _BackgroundPockets(tmp_path, seed=1, bootstrap=2, progress=lambda *event: events.append(event))
+    try:
+        with pytest.raises(EntasError, match=r"^pockets: no registry and no survey snapshot under"):
+            pockets.result()
+    finally:
+        pockets.close()
+    assert not pockets._process.is_alive() and pockets._process.exitcode == 0
+    assert events == []  # it failed before any progress
+
+
+def test_a_failure_here_stops_the_background_pockets_process(tmp_path: Path) -> None:
+    from entas.demo import _BackgroundPockets
+
+    run_demo(tmp_path, scale=0.01, seed=3)  # registry and survey: the child has real work to do
+    pockets = _BackgroundPockets(tmp_path, seed=1, bootstrap=50, progress=None)
+    pockets.close()  # what the demo does when one of its own steps raises
+    assert not pockets._process.is_alive() and pockets._process.exitcode is not None
