@@ -20,6 +20,18 @@ def test_a_registered_frame_round_trips_through_duckdb() -> None:
     assert totals.to_dict(as_series=False) == {"district": ["64.01", "64.02"], "persons": [7, 5]}
 
 
+def test_registering_again_under_a_name_always_shows_the_new_data(tmp_path: Path) -> None:
+    """Polars frames are views over their Arrow data; no earlier view or table may hide a newer one."""
+    backend = connect()
+    path = tmp_path / "three.parquet"
+    FRAME.write_parquet(path)
+    sources = [FRAME.head(1), FRAME.head(2).to_pandas(), FRAME.head(2), path, FRAME.head(1).to_arrow(), FRAME]
+    for source in sources:
+        expected = len(source) if not isinstance(source, Path) else FRAME.height
+        assert to_polars(register(backend, source, "households").count()).item() == expected, type(source)
+        assert to_polars(backend.table("households").count()).item() == expected, type(source)
+
+
 def test_a_parquet_file_is_read_by_the_backend(tmp_path: Path) -> None:
     path = tmp_path / "households.parquet"
     FRAME.write_parquet(path)

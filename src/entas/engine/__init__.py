@@ -10,6 +10,7 @@ imports a backend.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import tempfile
 from pathlib import Path
@@ -57,9 +58,17 @@ def connect(name: EngineName = "duckdb") -> BaseBackend:
 def register(backend: BaseBackend, source: Any, name: str) -> ir.Table:
     """Put ``source`` (a Polars/pandas/Arrow frame, or the path of a Parquet file) into ``backend`` as ``name``.
 
-    A frame is copied into a table of the backend (replacing any table of that name); a Parquet path is read
-    by the backend itself, without passing through Python.
+    On DuckDB a Polars frame becomes a view over its Arrow data (nothing copied); other frames are copied into
+    a table of the backend (replacing any table or view of that name); a Parquet path is read by the backend
+    itself, without passing through Python.
     """
+    if backend.name == "duckdb" and not isinstance(source, ir.Table):
+        _forget_duckdb_name(backend.con, name)  # a view left under this name would hide a new table
+        if isinstance(source, pl.DataFrame):
+            # a view over the frame's Arrow data: no copy into DuckDB (1.1M households and 4M members: 0.7 s
+            # instead of 3.8 s), and DuckDB scans it as fast
+            backend.con.register(name, source.to_arrow())
+            return backend.table(name)
     if isinstance(source, (str, Path)):
         path = Path(source)
         if not path.exists():
@@ -75,6 +84,17 @@ def register(backend: BaseBackend, source: Any, name: str) -> ir.Table:
         return backend.create_table(name, source, overwrite=True)
     except (TypeError, NotImplementedError) as error:
         raise EngineError(f"cannot register a {type(source).__name__} as table {name!r}: {error}") from error
+
+
+def _forget_duckdb_name(connection: Any, name: str) -> None:
+    """Drop whatever DuckDB holds under ``name``: a registered frame, a view or a table."""
+    import duckdb
+
+    connection.unregister(name)
+    quoted = name.replace('"', '""')
+    for kind in ("TABLE", "VIEW"):
+        with contextlib.suppress(duckdb.CatalogException):  # the name is of the other kind
+            connection.execute(f'DROP {kind} IF EXISTS "{quoted}"')
 
 
 def _spark_view(backend: BaseBackend, source: Any, name: str) -> ir.Table:
