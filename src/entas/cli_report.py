@@ -12,7 +12,7 @@ from typing import Annotated
 import polars as pl
 import typer
 
-from entas.cli_support import HomeOption, OutputFormat, entas_home, render, run_guarded, stderr
+from entas.cli_support import HomeOption, OutputFormat, entas_home, progress_bar, render, run_guarded, stderr
 
 
 class ReportLanguage(StrEnum):
@@ -53,8 +53,10 @@ def report(
     langs = ["id", "en"] if lang is ReportLanguage.both else [lang.value]
     formats = ["html", "pdf"] if report_format is ReportFormat.both else [report_format.value]
     target = out or folder / "reports"
-    written = run_guarded(lambda: write_reports(folder, None if all_areas else area, langs=langs, formats=formats,
-                                                out=target, province=province))
+    with progress_bar() as progress:
+        written = run_guarded(lambda: write_reports(folder, None if all_areas else area, langs=langs,
+                                                    formats=formats, out=target, province=province,
+                                                    progress=progress))
     table = pl.DataFrame({"area": [w.area for w in written], "lang": [w.lang for w in written],
                           "format": [w.fmt for w in written], "path": [str(w.path) for w in written],
                           "kb": [round(w.path.stat().st_size / 1024) for w in written]})

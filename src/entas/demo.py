@@ -21,7 +21,7 @@ import polars as pl
 
 from entas.errors import EntasError
 from entas.measure.survey_measures import compare_survey_to_parent, measure_survey
-from entas.progress import ProgressReporter
+from entas.progress import ProgressReporter, report
 from entas.registry.importer import import_registry
 from entas.registry.snapshots import SnapshotStore
 from entas.registry.summary import district_summary
@@ -150,16 +150,23 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
     pockets = _BackgroundPockets(store.home, seed=seed, bootstrap=DEMO_BOOTSTRAP, progress=progress)
     try:
         started = time.perf_counter()
+        step = "target: fit, score, held-out errors"
+        report(progress, step, 0, 3)
         run_fit(store, seed=seed)
+        report(progress, step, 1, 3)
         score = run_score(store)
+        report(progress, step, 2, 3)
         run_evaluate(store, seed=seed)
+        report(progress, step, 3, 3)
         timed("target: fit, score and held-out errors", started)
         started = time.perf_counter()
         plan = run_plan(store, progress=progress)
         timed("plan", started)
         started = time.perf_counter()
         lists_dir = outputs_dir / f"lists-{province}-{year + 1}"
+        report(progress, "by-name lists", 0, 1)
         written = write_plan_lists(store, lists_dir, plan_id=plan.snapshot_id, fmt=list_format)
+        report(progress, "by-name lists", 1, 1)
         timed(f"by-name lists ({written.height} files)", started)
         started = time.perf_counter()
         simulation = run_simulation(store, plan_id=plan.snapshot_id, draws=DEMO_DRAWS, progress=progress)
@@ -173,7 +180,7 @@ def _analyses(summary: DemoSummary, store: SnapshotStore, outputs_dir: Path, *, 
 
     reports_dir = store.home / "reports"
     reports = write_reports(store.home, None, langs=("id",), formats=("html", "pdf"), out=reports_dir,
-                            province=province)
+                            province=province, progress=progress)
     timed(f"reports ({len(reports)} files)", started)
     least_path = outputs_dir / f"least-budget-{province}-{year + 1}.csv"
     plan.least_budget.write_csv(least_path)

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from entas.progress import ProgressReporter
+from entas.progress import report as report_progress
 from entas.report.errors import ReportError
 from entas.report.i18n import check_language
 
@@ -35,10 +37,12 @@ def report_file_name(area: str, lang: str, fmt: str) -> str:
 
 
 def write_reports(home: Path, areas: Sequence[str] | None, *, langs: Sequence[str] = ("id",),
-                  formats: Sequence[str] = ("html",), out: Path, province: str = "64") -> list[WrittenReport]:
+                  formats: Sequence[str] = ("html",), out: Path, province: str = "64",
+                  progress: ProgressReporter | None = None) -> list[WrittenReport]:
     """Write the briefs of ``areas`` (None: the province and all its districts) under ``out``.
 
     HTML is always written (the PDF is printed from it); ``formats`` says which files are reported back.
+    ``progress`` hears of each HTML file written (step ``briefs (HTML)``) and each PDF printed (``briefs (PDF)``).
     """
     from entas.report.html import render_html
     from entas.report.inputs import load_inputs
@@ -55,10 +59,14 @@ def write_reports(home: Path, areas: Sequence[str] | None, *, langs: Sequence[st
     out.mkdir(parents=True, exist_ok=True)
     written: list[WrittenReport] = []
     to_print: list[tuple[Path, Path]] = []
+    pages, rendered = len(reports) * len(langs), 0
+    report_progress(progress, "briefs (HTML)", 0, pages)
     for report in reports:
         for lang in langs:
             html_path = out / report_file_name(report.code, lang, "html")
             html_path.write_text(render_html(report, lang), encoding="utf-8")
+            rendered += 1
+            report_progress(progress, "briefs (HTML)", rendered, pages)
             if "html" in formats:
                 written.append(WrittenReport(report.code, lang, "html", html_path))
             if "pdf" in formats:
@@ -66,6 +74,6 @@ def write_reports(home: Path, areas: Sequence[str] | None, *, langs: Sequence[st
                 to_print.append((html_path, pdf_path))
                 written.append(WrittenReport(report.code, lang, "pdf", pdf_path))
     if to_print:
-        write_pdfs(to_print)
+        write_pdfs(to_print, progress=progress)
     return written
 

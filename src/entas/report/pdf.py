@@ -16,6 +16,8 @@ import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
+from entas.progress import ProgressReporter
+from entas.progress import report as report_progress
 from entas.report.errors import ReportError
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -39,7 +41,7 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def write_pdfs(pages: Sequence[tuple[Path, Path]]) -> list[Path]:
+def write_pdfs(pages: Sequence[tuple[Path, Path]], *, progress: ProgressReporter | None = None) -> list[Path]:
     """Print each (HTML file, PDF file) pair with one browser page; return the PDF paths.
 
     Parsing the 4.8 MB plotly.js takes Chromium about 2.4 s, ten times what drawing and printing a brief
@@ -63,6 +65,7 @@ def write_pdfs(pages: Sequence[tuple[Path, Path]]) -> list[Path]:
 
     library = plotly_js()
     written: list[Path] = []
+    report_progress(progress, "briefs (PDF)", 0, len(pages))
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         try:
@@ -97,6 +100,7 @@ def write_pdfs(pages: Sequence[tuple[Path, Path]]) -> list[Path]:
                 except PlaywrightError as error:
                     raise ReportError(f"{html}: printing to PDF failed: {error}") from None
                 written.append(pdf)
+                report_progress(progress, "briefs (PDF)", len(written), len(pages))
         finally:
             browser.close()
     return written
