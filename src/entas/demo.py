@@ -250,8 +250,9 @@ class _BackgroundPockets:
         if self._process.is_alive():
             self._process.terminate()
         self._process.join()
-        self._events.put(None)  # ends the relay thread if the child could not
-        self._listener.join(timeout=5)
+        if self._listener.is_alive():  # the child was stopped before it could end the relay
+            self._events.put(None)
+            self._listener.join(timeout=5)
         self._receiver.close()
 
 
