@@ -24,9 +24,10 @@ def _used_messages() -> set[str]:
     """Every msgid the report uses: ``_()`` in the templates, ``_()``/``N_()`` in the report's Python modules."""
     found: set[str] = set()
     for template in sorted((PACKAGE / "templates").glob("*.j2")):
-        with template.open("rb") as handle:
-            found |= {m for _, _, m, _ in babel_extract(handle, ("_", "gettext"), [], {
-                "extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"})}
+        with template.open("rb") as handle:  # a message with keyword arguments comes as (msgid, None, ...)
+            messages = babel_extract(handle, ("_", "gettext"), [], {
+                "extensions": "jinja2.ext.i18n", "trim_blocks": "true", "lstrip_blocks": "true"})
+            found |= {m[0] if isinstance(m, tuple) else m for _, _, m, _ in messages}
     for module in sorted(PACKAGE.glob("*.py")):
         with module.open("rb") as handle:
             found |= {m for _, _, m, _ in extract_python(handle, ["_", "N_", "gettext"], [], {})}
@@ -61,6 +62,7 @@ def test_an_unknown_language_is_refused_with_the_choices() -> None:
 def test_every_message_in_templates_and_code_is_translated_in_both_catalogs() -> None:
     used = _used_messages()
     assert len(used) > 80  # the extraction found the templates' text, not nothing
+    assert "Made on %(date)s with entas %(version)s." in used  # messages with placeholders are checked too
     for lang in LANGUAGES:
         with catalog_path(lang).open("rb") as handle:
             catalog = read_po(handle)
